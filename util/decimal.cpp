@@ -5,15 +5,15 @@
 namespace akt::util {
 namespace {
 
-constexpr int128 k_int128_max = static_cast<int128>((~static_cast<unsigned __int128>(0)) >> 1);
+constexpr int128 k_int128_max = static_cast<int128>((~static_cast<uint128>(0)) >> 1);
 
 } // namespace
 
 std::string int128_to_string(int128 value) {
   if (value == 0) return "0";
   bool negative = value < 0;
-  unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : static_cast<unsigned __int128>(value);
+  uint128 magnitude =
+      negative ? static_cast<uint128>(-(value + 1)) + 1 : static_cast<uint128>(value);
   std::string digits;
   while (magnitude > 0) {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));

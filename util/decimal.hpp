@@ -13,6 +13,7 @@
 namespace akt::util {
 
 __extension__ typedef __int128 int128;
+__extension__ typedef unsigned __int128 uint128;
 
 class Decimal {
 public:

@@ -16,12 +16,29 @@ struct Location {
   int column = 0;
 };
 
+// The class of a failure; cli/ maps each to the exit code of DESIGN.md's conventions.
+enum class ErrorKind {
+  invalid,      // bad usage or invalid input (exit 2)
+  failure,      // unexpected failure (exit 1)
+  not_found,    // exit 3
+  no_bid,       // no acceptable bid in time (exit 4)
+  refused,      // refused by the ledger: auth, state, funds (exit 5)
+  provider,     // provider or runtime failure (exit 6)
+  unreachable,  // cannot reach the ledger, a provider or Docker (exit 7)
+};
+
 // What went wrong, where (if anywhere), and at which key path ("services.web.image").
 struct Error {
   std::string message;
   std::optional<Location> where;
   std::string path;
+  ErrorKind kind = ErrorKind::invalid;
 };
+
+// An error of the given kind with no location.
+inline Error make_error(ErrorKind kind, std::string message) {
+  return Error{std::move(message), std::nullopt, {}, kind};
+}
 
 // "file:line:col: path: message" with the parts that are present.
 std::string to_string(const Error& error);
