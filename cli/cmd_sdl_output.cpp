@@ -5,53 +5,57 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 
+#include "cli/cmd_sdl.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/output.hpp"
 #include "sdl/json.hpp"
-#include "sdl/sdl.hpp"
 
 namespace akt::cli {
-
-void add_sdl_output_commands(CLI::App& sdl, Context& ctx);
 
 namespace {
 
 enum class What { manifest, groups, version };
 
-// Compiles FILE ("-" reads stdin); on failure prints every error as `validate` does.
-std::optional<sdl::Compiled> compile_or_report(const std::string& file) {
-  sdl::CompileResult result;
-  if (file == "-") {
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    result = sdl::compile(text, "<stdin>");
-  } else {
-    result = sdl::compile_file(file);
+// An SDL that does not compile is reported exactly as `akt sdl validate` reports it.
+int report_invalid(const SdlInput& input, const sdl::CompileResult& result, const Context& ctx) {
+  int code = k_exit_invalid_input;
+  for (const Error& e : result.errors)
+    if (exit_code_for(e.kind) != k_exit_invalid_input) code = exit_code_for(e.kind);
+  if (ctx.json()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const Error& e : result.errors) {
+      const Location where = e.where.value_or(Location{});
+      errors.push_back({{"file", where.origin}, {"line", where.line}, {"column", where.column}, {"path", e.path},
+                        {"message", e.message}});
+    }
+    nlohmann::json doc = {{"valid", false}, {"errors", errors}};
+    fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return code;
   }
-  if (result.ok() && result.compiled) return std::move(result.compiled);
-  for (const Error& error : result.errors) print_error(error);
-  if (result.errors.empty()) print_error("the SDL did not compile");
-  return std::nullopt;
+  for (const Error& e : result.errors) print_error(e);
+  const std::string name = input.file == "-" ? "<stdin>" : input.file;
+  fmt::print(stderr, "{}: invalid: {} error{}\n", name, result.errors.size(), result.errors.size() == 1 ? "" : "s");
+  return code;
 }
 
-int run_output(What what, const std::string& file, const Context& ctx) {
-  auto compiled = compile_or_report(file);
-  if (!compiled) return k_exit_invalid_input;
+int run_output(What what, const SdlInput& input, const Context& ctx) {
+  const sdl::CompileResult result = compile_sdl_input(input);
+  if (!result.ok() || !result.compiled) return report_invalid(input, result, ctx);
+  const sdl::Compiled& compiled = *result.compiled;
   switch (what) {
   case What::manifest:
     // Exactly the hashed bytes; the newline is not part of them.
-    fmt::print("{}\n", sdl::manifest_json(compiled->manifest));
+    fmt::print("{}\n", sdl::manifest_json(compiled.manifest));
     break;
   case What::groups:
-    fmt::print("{}\n", sdl::groups_json(compiled->groups));
+    fmt::print("{}\n", sdl::groups_json(compiled.groups));
     break;
   case What::version: {
-    const std::string version = sdl::manifest_version(compiled->manifest);
+    const std::string version = sdl::manifest_version(compiled.manifest);
     if (ctx.json()) fmt::print("{}\n", nlohmann::json{{"version", version}}.dump());
     else fmt::print("{}\n", version);
     break;
@@ -61,10 +65,11 @@ int run_output(What what, const std::string& file, const Context& ctx) {
 }
 
 void add(CLI::App& sdl, Context& ctx, What what, const std::string& name, const std::string& help) {
-  auto file = std::make_shared<std::string>();
+  auto input = std::make_shared<SdlInput>();
   CLI::App* cmd = sdl.add_subcommand(name, help);
-  cmd->add_option("file", *file, "SDL file (\"-\" reads stdin)")->required();
-  cmd->callback([&ctx, what, file] { ctx.selected = [&ctx, what, file] { return run_output(what, *file, ctx); }; });
+  cmd->fallthrough();
+  add_sdl_input_options(*cmd, *input);
+  cmd->callback([&ctx, what, input] { ctx.selected = [&ctx, what, input] { return run_output(what, *input, ctx); }; });
 }
 
 } // namespace
@@ -73,8 +78,8 @@ void add_sdl_output_commands(CLI::App& sdl, Context& ctx) {
   add(sdl, ctx, What::manifest, "manifest",
       "Print the manifest JSON the network hashes (Go's bytes: sorted keys, Go escaping)");
   add(sdl, ctx, What::groups, "groups", "Print the deployment's group specs as Go's JSON");
-  add(sdl, ctx, What::version, "version",
-      "Print the manifest version: hex sha256 of the manifest JSON (-o json: {\"version\": ...})");
+  add(sdl, ctx, What::version,
+      "version", "Print the manifest version, hex sha256 of the manifest JSON (-o json: {\"version\": ...})");
 }
 
 } // namespace akt::cli
