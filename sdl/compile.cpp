@@ -1011,7 +1011,9 @@ private:
 
 void validate(Ctx& c, const Sdl& s) {
   static const std::regex endpoint_name("[a-z]+[a-z\\-_0-9]+");
+  std::set<std::string> used;  // endpoints referenced, or already reported as bad
   for (const auto& [name, ep] : s.endpoints) {
+    if (!std::regex_match(name, endpoint_name) || ep.kind != "ip") used.insert(name);
     if (!std::regex_match(name, endpoint_name)) {
       c.error(ep.node, ep.path, "SDL invalid: endpoint named " + go_quote(name) +
                                     " is not a valid name (lower-case letters first, then lower-case letters, digits, - or _)");
@@ -1023,7 +1025,6 @@ void validate(Ctx& c, const Sdl& s) {
     }
   }
 
-  std::set<std::string> used;
   std::map<std::string, std::string> ports;
   for (const auto& [svc_name, placements] : s.deployment) {
     for (const auto& [placement_name, d] : placements) {
