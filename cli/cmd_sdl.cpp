@@ -50,14 +50,14 @@ int run_validate(const SdlInput& input, const Context& ctx) {
   }
   if (code == k_exit_ok && !result.ok()) code = k_exit_invalid_input;
   if (ctx.json()) {
-    nlohmann::json errors = nlohmann::json::array();
+    nlohmann::ordered_json errors = nlohmann::ordered_json::array();
     for (const Error& e : result.errors) {
       const Location where = e.where.value_or(Location{});
       errors.push_back({{"file", where.origin}, {"line", where.line}, {"column", where.column}, {"path", e.path},
                         {"message", e.message}});
     }
-    nlohmann::json doc = {{"valid", result.ok()}, {"errors", errors}};
-    fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    nlohmann::ordered_json doc = {{"valid", result.ok()}, {"errors", errors}};
+    fmt::print("{}\n", doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return code;
   }
   for (const Error& e : result.errors) print_error(e);

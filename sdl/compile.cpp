@@ -172,6 +172,7 @@ public:
     return std::move(m_errors);
   }
   bool empty() const { return m_errors.empty(); }
+  std::size_t error_count() const { return m_errors.size(); }
 
   // `cannot unmarshal !!str `abc` into uint32`, as yaml.v3 words it.
   void type_error(const Node* n, const std::string& path, const std::string& go_type) {
@@ -658,6 +659,7 @@ private:
       }
     });
     if (!ok) return;
+    const std::size_t errors_before = c.error_count();
     if (!res.count("persistent")) res["persistent"] = "false";
     const std::string persistent = res["persistent"];
     const std::string cls = res.count("class") ? res["class"] : "";
@@ -696,7 +698,9 @@ private:
       attrs.push_back({k, value});
     }
     sort_attributes(attrs);
-    vol.attributes = std::move(attrs);
+    // Attributes that failed are left out entirely so later checks do not echo the problem.
+    if (c.error_count() == errors_before) vol.attributes = std::move(attrs);
+    else vol.attributes = Attributes{};
   }
 
   void volume(const Node* v, const std::string& path, Volume& vol) {
@@ -1007,7 +1011,9 @@ private:
 
 void validate(Ctx& c, const Sdl& s) {
   static const std::regex endpoint_name("[a-z]+[a-z\\-_0-9]+");
+  std::set<std::string> used;  // endpoints referenced, or already reported as bad
   for (const auto& [name, ep] : s.endpoints) {
+    if (!std::regex_match(name, endpoint_name) || ep.kind != "ip") used.insert(name);
     if (!std::regex_match(name, endpoint_name)) {
       c.error(ep.node, ep.path, "SDL invalid: endpoint named " + go_quote(name) +
                                     " is not a valid name (lower-case letters first, then lower-case letters, digits, - or _)");
@@ -1019,7 +1025,6 @@ void validate(Ctx& c, const Sdl& s) {
     }
   }
 
-  std::set<std::string> used;
   std::map<std::string, std::string> ports;
   for (const auto& [svc_name, placements] : s.deployment) {
     for (const auto& [placement_name, d] : placements) {
@@ -1058,6 +1063,7 @@ void validate(Ctx& c, const Sdl& s) {
         for (const ExposeTo& to : e.to) {
           if (to.ip.empty()) continue;
           const Node* at = to.ip_node ? to.ip_node : to.node;
+          used.insert(to.ip);  // reported here if wrong; not again as unused
           if (!to.global) {
             c.error(at, to.path + ".ip",
                     "SDL invalid: error on " + go_quote(svc_name) +
@@ -1094,7 +1100,9 @@ void validate(Ctx& c, const Sdl& s) {
       std::map<std::string, const Volume*> volumes;
       for (const Volume& v : cp.storage) volumes[v.name] = &v;
       std::map<std::string, std::string> mounts;
-      bool any_mount = false;
+      // Go stops at the first bad entry, and a good one sets the shared mount attribute:
+      // either way the v2.0 persistent check below is reached only without entries.
+      const bool any_mount = svc.params && !svc.params->storage.empty();
       if (svc.params) {
         for (const StorageParam& sp : svc.params->storage) {
           auto vol = volumes.find(sp.name);
@@ -1110,7 +1118,6 @@ void validate(Ctx& c, const Sdl& s) {
                         ".mount\" parameter. expected absolute path");
             continue;
           }
-          any_mount = true;
           auto [it, fresh] = mounts.emplace(sp.mount, sp.name);
           if (!fresh) {
             c.error(sp.node, sp.path + ".mount",
@@ -1590,7 +1597,7 @@ std::optional<Compiled> build(Ctx& c, const Sdl& s) {
       }
     }
   }
-  if (!any_global) {
+  if (!any_global && ok) {
     c.error(s.deployment_node ? s.deployment_node : s.root, "services",
             "invalid manifest: zero global services (expose at least one port with to: [{global: true}])");
     ok = false;
