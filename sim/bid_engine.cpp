@@ -169,13 +169,15 @@ std::string gpu_models_offered(const sdl::Attributes& provider) {
       if (slash == std::string::npos) break;
       pos = slash + 1;
     }
-    // Drop forms that are a prefix of a longer one already listed or to come.
-    auto covered = std::find_if(models.begin(), models.end(),
-                                [&](const std::string& m) { return m.rfind(pretty + " ", 0) == 0; });
-    if (covered != models.end()) continue;
-    models.erase(std::remove_if(models.begin(), models.end(),
-                                [&](const std::string& m) { return pretty.rfind(m + " ", 0) == 0; }),
-                 models.end());
+    // Keep the most specific form per vendor and model.
+    std::string head = pretty.substr(0, pretty.find(' ', pretty.find(' ') + 1));
+    auto same = std::find_if(models.begin(), models.end(), [&](const std::string& m) {
+      return m.substr(0, m.find(' ', m.find(' ') + 1)) == head;
+    });
+    if (same != models.end()) {
+      if (same->size() < pretty.size()) *same = pretty;
+      continue;
+    }
     models.push_back(pretty);
   }
   return models.empty() ? "none" : join(models);
