@@ -1,6 +1,7 @@
 #include "sim/bid_engine.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace akt::sim {
 
@@ -90,6 +91,20 @@ void scan_chunk(std::string_view& pattern, bool& star, std::string_view& chunk) 
   }
   chunk = pattern.substr(0, i);
   pattern = pattern.substr(i);
+}
+
+// One allocation for a message built from parts: declines are the common case of a round.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
+bool has_glob_meta(std::string_view pattern) {
+  return pattern.find_first_of("*?[\\") != std::string_view::npos;
 }
 
 const sdl::Attribute* find_key(const sdl::Attributes& attributes, std::string_view key) {
@@ -233,8 +248,9 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 bool attributes_subset(const sdl::Attributes& required, const sdl::Attributes& have, const sdl::Attribute** missing) {
   for (const auto& want : required) {
     bool found = false;
+    const bool literal = !has_glob_meta(want.key);
     for (const auto& h : have)
-      if (want.value == h.value && glob_match(want.key, h.key)) {
+      if (want.value == h.value && (literal ? want.key == h.key : glob_match(want.key, h.key))) {
         found = true;
         break;
       }
@@ -312,10 +328,11 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   if (group.requirements.attributes) {
     const sdl::Attribute* missing = nullptr;
     if (!attributes_subset(*group.requirements.attributes, provider.attributes, &missing)) {
-      std::string message = "missing attribute " + missing->key + "=" + missing->value;
-      if (const sdl::Attribute* has = find_key(provider.attributes, missing->key))
-        message += " (provider has " + has->key + "=" + has->value + ")";
-      return decline(DeclineCode::missing_attribute, std::move(message));
+      const sdl::Attribute* has = find_key(provider.attributes, missing->key);
+      return decline(DeclineCode::missing_attribute,
+                     has ? cat({"missing attribute ", missing->key, "=", missing->value, " (provider has ", has->key,
+                                "=", has->value, ")"})
+                         : cat({"missing attribute ", missing->key, "=", missing->value}));
     }
   }
 
@@ -373,16 +390,17 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
 
   // Denom: the bid is in the order's denom, which the provider must take.
   if (std::find(provider.denoms.begin(), provider.denoms.end(), order.max_price.denom) == provider.denoms.end())
-    return decline(DeclineCode::denom, "denom " + order.max_price.denom + " not accepted; the provider takes " +
-                                           join(provider.denoms));
+    return decline(DeclineCode::denom,
+                   cat({"denom ", order.max_price.denom, " not accepted; the provider takes ", join(provider.denoms)}));
 
   // Capacity.
   FitResult fit = inventory.fit(group);
   if (!fit.fits) {
     const Shortfall& s = fit.shortfall;
-    std::string message = s.what.rfind("room", 0) == 0 ? "no " + s.what : "no node with " + s.what;
-    if (group.resources.size() > 1) message += " for resource " + std::to_string(s.resource_id);
-    return decline(DeclineCode::no_capacity, std::move(message));
+    std::string_view lead = s.what.rfind("room", 0) == 0 ? "no " : "no node with ";
+    if (group.resources.size() > 1)
+      return decline(DeclineCode::no_capacity, cat({lead, s.what, " for resource ", std::to_string(s.resource_id)}));
+    return decline(DeclineCode::no_capacity, cat({lead, s.what}));
   }
 
   // Price.
@@ -398,9 +416,9 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
     price = *quoted;
   }
   if (price > order.max_price.amount)
-    return decline(DeclineCode::price_too_high, "price floor " + price_ceiling_text(price) + " " +
-                                                    order.max_price.denom + "/block above the order maximum " +
-                                                    order.max_price.amount.to_short_string());
+    return decline(DeclineCode::price_too_high,
+                   cat({"price floor ", price_ceiling_text(price), " ", order.max_price.denom,
+                        "/block above the order maximum ", order.max_price.amount.to_short_string()}));
 
   Decision d;
   d.bid = true;

@@ -98,7 +98,8 @@ public:
 private:
   std::vector<NodeConfig> m_nodes;
   std::vector<NodeFree> m_free;
-  std::vector<std::string> m_classes;  // hardware class per node
+  std::vector<std::uint32_t> m_class_of;                 // hardware class index per node
+  std::vector<std::vector<std::uint32_t>> m_class_nodes;  // nodes of each class, in node order
   std::unordered_map<std::string, Reservation> m_reservations;
 };
 
