@@ -133,25 +133,62 @@ Decision decline(DeclineCode code, std::string message) {
   return d;
 }
 
-// Storage capability groups: capabilities/storage/<i>/<name> = value, by <i>.
-std::vector<std::pair<std::string, sdl::Attributes>> storage_groups(const sdl::Attributes& attributes) {
+// Whether one storage capability group (capabilities/storage/<i>/<name> = value, same <i>)
+// holds every attribute of the volume. No allocation: this runs for every order.
+bool storage_offered(const sdl::Attributes& provider, const sdl::Attributes& volume) {
   constexpr std::string_view k_prefix = "capabilities/storage/";
-  std::vector<std::pair<std::string, sdl::Attributes>> groups;
-  for (const auto& a : attributes) {
-    std::string_view key = a.key;
-    if (key.substr(0, k_prefix.size()) != k_prefix) continue;
+  auto split = [&](std::string_view key, std::string_view& index, std::string_view& name) {
+    if (key.substr(0, k_prefix.size()) != k_prefix) return false;
     key.remove_prefix(k_prefix.size());
     auto slash = key.find('/');
-    if (slash == std::string_view::npos) continue;
-    std::string index(key.substr(0, slash));
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == index; });
-    if (it == groups.end()) {
-      groups.push_back({index, {}});
-      it = groups.end() - 1;
+    if (slash == std::string_view::npos) return false;
+    index = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    return true;
+  };
+  for (const auto& candidate : provider) {
+    std::string_view index, name;
+    if (!split(candidate.key, index, name)) continue;
+    // Each group is tried once, from its first attribute.
+    bool first_of_group = true;
+    for (const auto& other : provider) {
+      if (&other == &candidate) break;
+      std::string_view i2, n2;
+      if (split(other.key, i2, n2) && i2 == index) {
+        first_of_group = false;
+        break;
+      }
     }
-    it->second.push_back({std::string(key.substr(slash + 1)), a.value});
+    if (!first_of_group) continue;
+    bool all = true;
+    for (const auto& want : volume) {
+      bool found = false;
+      for (const auto& have : provider) {
+        std::string_view i2, n2;
+        if (split(have.key, i2, n2) && i2 == index && n2 == want.key && have.value == want.value) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
   }
-  return groups;
+  return false;
+}
+
+std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider) {
+  constexpr std::string_view k_prefix = "capabilities/storage/";
+  std::vector<std::string> out;
+  for (const auto& a : provider) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_prefix.size()) == k_prefix && key.size() > 6 && key.substr(key.size() - 6) == "/class")
+      out.push_back(a.value);
+  }
+  return out;
 }
 
 bool gpu_capable(const sdl::Attributes& provider, const sdl::Attributes& requested) {
@@ -337,8 +374,6 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   }
 
   // Capabilities: storage classes and GPU models; at most k_max_volumes volumes.
-  std::vector<std::pair<std::string, sdl::Attributes>> storage;
-  bool storage_loaded = false;
   for (const auto& unit : group.resources) {
     const sdl::Resources& r = unit.resources;
     if (r.storage.size() > k_max_volumes)
@@ -348,16 +383,8 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
     for (const auto& v : r.storage) {
       // A volume without a class is the node's own disk, which every provider has.
       if (v.attributes.empty() || !find_key(v.attributes, "class")) continue;
-      if (!storage_loaded) {
-        storage = storage_groups(provider.attributes);
-        storage_loaded = true;
-      }
-      bool offered = std::any_of(storage.begin(), storage.end(),
-                                 [&](const auto& g) { return attributes_subset(v.attributes, g.second); });
-      if (!offered) {
-        std::vector<std::string> classes;
-        for (const auto& g : storage)
-          if (const sdl::Attribute* c = find_key(g.second, "class")) classes.push_back(c->value);
+      if (!storage_offered(provider.attributes, v.attributes)) {
+        std::vector<std::string> classes = storage_classes_offered(provider.attributes);
         std::string cls = find_key(v.attributes, "class")->value;
         const sdl::Attribute* persistent = find_key(v.attributes, "persistent");
         return decline(DeclineCode::storage_class,
