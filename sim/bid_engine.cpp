@@ -103,6 +103,11 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
+// String equality that rejects on size and first byte before comparing the rest.
+inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a.front() == b.front() && a == b));
+}
+
 bool has_glob_meta(std::string_view pattern) {
   return pattern.find_first_of("*?[\\") != std::string_view::npos;
 }
@@ -287,7 +292,8 @@ bool attributes_subset(const sdl::Attributes& required, const sdl::Attributes& h
     bool found = false;
     const bool literal = !has_glob_meta(want.key);
     for (const auto& h : have)
-      if (want.value == h.value && (literal ? want.key == h.key : glob_match(want.key, h.key))) {
+      if (literal ? (same(want.key, h.key) && same(want.value, h.value))
+                  : (same(want.value, h.value) && glob_match(want.key, h.key))) {
         found = true;
         break;
       }
@@ -416,7 +422,8 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   }
 
   // Denom: the bid is in the order's denom, which the provider must take.
-  if (std::find(provider.denoms.begin(), provider.denoms.end(), order.max_price.denom) == provider.denoms.end())
+  if (std::none_of(provider.denoms.begin(), provider.denoms.end(),
+                   [&](const std::string& d) { return same(d, order.max_price.denom); }))
     return decline(DeclineCode::denom,
                    cat({"denom ", order.max_price.denom, " not accepted; the provider takes ", join(provider.denoms)}));
 
