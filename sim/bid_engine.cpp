@@ -424,8 +424,14 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   // Denom: the bid is in the order's denom, which the provider must take.
   if (std::none_of(provider.denoms.begin(), provider.denoms.end(),
                    [&](const std::string& d) { return same(d, order.max_price.denom); }))
-    return decline(DeclineCode::denom,
-                   cat({"denom ", order.max_price.denom, " not accepted; the provider takes ", join(provider.denoms)}));
+  {
+    std::string message = cat({"denom ", order.max_price.denom, " not accepted; the provider takes "});
+    for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
+      if (i) message += ", ";
+      message += provider.denoms[i];
+    }
+    return decline(DeclineCode::denom, std::move(message));
+  }
 
   // Capacity.
   FitResult fit = inventory.fit(group);

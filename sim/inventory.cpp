@@ -221,6 +221,9 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
   if (several) work = m_free;
   const std::vector<NodeFree>& current = several ? work : m_free;
   std::vector<std::pair<std::uint32_t, NodeFree>> touched;
+  std::size_t replicas = 0;
+  for (const auto& unit : group.resources) replicas += unit.count;
+  result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
   for (const auto& unit : group.resources) {
     std::vector<GpuRequirement> alternatives;
     if (unit.resources.gpu.units > 0) {
