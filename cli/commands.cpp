@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 
+#include "cli/cmd_sim.hpp"
 #include "cli/context.hpp"
 
 namespace akt::cli {
@@ -9,6 +10,7 @@ void add_sdl_commands(CLI::App& app, Context& ctx);
 
 void register_commands(CLI::App& app, Context& ctx) {
   add_sdl_commands(app, ctx);
+  add_sim_commands(app, ctx);
 }
 
 } // namespace akt::cli
