@@ -52,15 +52,16 @@ Need need_of(const sdl::Resources& r, std::vector<GpuRequirement> alternatives) 
 // Picks `need.gpus` free devices of one kind on the node; 0 when impossible.
 std::uint64_t pick_gpus(const NodeConfig& node, std::uint64_t free_mask, const Need& need) {
   if (need.gpus == 0) return 0;
-  if (need.gpus > node.gpus.size()) return 0;
+  const std::size_t devices = std::min(node.gpus.size(), k_max_node_gpus);
+  if (need.gpus > devices) return 0;
   auto take = [&](auto&& accepts) -> std::uint64_t {
     // Same model for every device of a replica: group by the first accepted device's kind.
-    for (std::size_t first = 0; first < node.gpus.size(); ++first) {
+    for (std::size_t first = 0; first < devices; ++first) {
       if (!(free_mask >> first & 1) || !accepts(node.gpus[first])) continue;
       const GpuDevice& kind = node.gpus[first];
       std::uint64_t mask = 0;
       std::uint64_t count = 0;
-      for (std::size_t i = first; i < node.gpus.size() && count < need.gpus; ++i) {
+      for (std::size_t i = first; i < devices && count < need.gpus; ++i) {
         const GpuDevice& g = node.gpus[i];
         if ((free_mask >> i & 1) && g.vendor == kind.vendor && g.model == kind.model && g.ram == kind.ram &&
             g.interface == kind.interface && accepts(g)) {
@@ -223,6 +224,12 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
   std::vector<std::pair<std::uint32_t, NodeFree>> touched;
   std::size_t replicas = 0;
   for (const auto& unit : group.resources) replicas += unit.count;
+  if (replicas > k_max_replicas) {
+    result.shortfall = Shortfall{group.resources.front().resources.id, static_cast<std::uint32_t>(std::min<std::size_t>(replicas, UINT32_MAX)),
+                                 "room for " + std::to_string(replicas) + " replicas (at most " +
+                                     std::to_string(k_max_replicas) + " per order)"};
+    return result;
+  }
   result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
   for (const auto& unit : group.resources) {
     std::vector<GpuRequirement> alternatives;
@@ -250,7 +257,7 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
           rp.resource_id = unit.resources.id;
           rp.replica = done;
           rp.node = i;
-          for (std::size_t g = 0; mask != 0 && g < m_nodes[i].gpus.size(); ++g)
+          for (std::size_t g = 0; mask != 0 && g < std::min(m_nodes[i].gpus.size(), k_max_node_gpus); ++g)
             if (mask >> g & 1) rp.gpu_ids.push_back(m_nodes[i].gpus[g].id);
           rp.cpu = need.cpu;
           rp.memory = need.memory;
@@ -301,7 +308,8 @@ Status Inventory::reserve(std::string order_id, Reservation reservation) {
     for (const auto& id : rp.gpu_ids) {
       const auto& gpus = m_nodes[rp.node].gpus;
       auto it = std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice& g) { return g.id == id; });
-      if (it == gpus.end()) return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
+      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus))
+        return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
       mask |= 1ULL << (it - gpus.begin());
     }
     bool enough = f.cpu >= rp.cpu && f.memory >= rp.memory && (f.gpu_mask & mask) == mask;
@@ -330,7 +338,7 @@ bool Inventory::release(std::string_view order_id) {
     for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] += rp.storage[c];
     const auto& gpus = m_nodes[rp.node].gpus;
     for (const auto& id : rp.gpu_ids)
-      for (std::size_t g = 0; g < gpus.size(); ++g)
+      for (std::size_t g = 0; g < std::min(gpus.size(), k_max_node_gpus); ++g)
         if (gpus[g].id == id) f.gpu_mask |= 1ULL << g;
   }
   m_reservations.erase(it);

@@ -17,6 +17,10 @@
 
 namespace akt::sim {
 
+// An order asking for more replicas than this does not fit any simulated provider; the
+// bound keeps a hostile order from costing unbounded time or memory.
+inline constexpr std::size_t k_max_replicas = 100000;
+
 // One GPU alternative a resource unit accepts (from its SDL gpu attributes); empty
 // fields match anything, model "*" matches any model of the vendor.
 struct GpuRequirement {
