@@ -46,7 +46,7 @@ Scope scope_of(const market::Msg& msg, const Address& signer) {
         } else if constexpr (std::is_same_v<T, market::MsgCreateDeployment> ||
                              std::is_same_v<T, market::MsgUpdateDeployment> ||
                              std::is_same_v<T, market::MsgCloseDeployment>) {
-          scope.deployment = DeploymentId{signer, m.dseq};
+          scope.deployment = m.id;
         } else if constexpr (std::is_same_v<T, market::MsgDeposit> || std::is_same_v<T, market::MsgSettle>) {
           scope.deployment = m.deployment;
         } else if constexpr (std::is_same_v<T, market::MsgCreateBid>) {
