@@ -176,6 +176,52 @@ int run_advance(const Context& ctx, const LedgerOptions& o) {
   return k_exit_ok;
 }
 
+int run_send(const Context& ctx, const LedgerOptions& o) {
+  Result<std::string> to = resolve_address(ctx, o.target);
+  if (!to) return fail(to.error());
+  Result<market::Coin> coin = parse_amount(o.amount);
+  if (!coin) return fail(coin.error());
+  Result<std::unique_ptr<ledger::Ledger>> opened = open_ledger(ctx);
+  if (!opened) return fail(opened.error());
+  Result<ledger::TxReceipt> receipt = sign_and_submit(ctx, **opened, "", market::MsgSend{*to, *coin});
+  if (!receipt) return fail(receipt.error());
+  if (ctx.json()) {
+    Json doc = receipt_json(*receipt);
+    doc["to"] = *to;
+    doc["amount"] = market::format_coin(*coin);
+    fmt::print("{}\n", doc.dump(2));
+  } else {
+    fmt::print("sent {} to {} at height {} (tx {})\n", market::format_coin(*coin), *to, receipt->height,
+               receipt->tx_hash);
+  }
+  return k_exit_ok;
+}
+
+int run_account(const Context& ctx, const LedgerOptions& o) {
+  Result<std::string> address = resolve_address(ctx, o.target);
+  if (!address) return fail(address.error());
+  Result<std::unique_ptr<ledger::Ledger>> opened = open_ledger(ctx);
+  if (!opened) return fail(opened.error());
+  Result<ledger::AccountInfo> account = (*opened)->account(*address);
+  if (!account) return fail(account.error());
+  if (ctx.json()) {
+    Json balances = Json::object();
+    for (const auto& [denom, amount] : account->balances) balances[denom] = std::to_string(amount);
+    fmt::print("{}\n", Json{{"address", account->address},
+                            {"balances", balances},
+                            {"next_sequence", account->next_sequence},
+                            {"pubkey", account->pubkey}}
+                           .dump(2));
+    return k_exit_ok;
+  }
+  fmt::print("address:       {}\n", account->address);
+  if (account->balances.empty()) fmt::print("balance:       0\n");
+  for (const auto& [denom, amount] : account->balances)
+    fmt::print("balance:       {}\n", market::format_coin(market::Coin{denom, amount}));
+  fmt::print("next sequence: {}\n", account->next_sequence);
+  return k_exit_ok;
+}
+
 } // namespace
 
 void add_ledger_commands(CLI::App& app, Context& ctx) {
@@ -199,6 +245,16 @@ void add_ledger_commands(CLI::App& app, Context& ctx) {
   auto* advance = cmd->add_subcommand("advance", "Move the chain forward by N blocks (escrow and timeouts follow)");
   advance->add_option("--blocks", o->blocks, "Blocks to add")->required()->check(CLI::Range(1ull, 1'000'000'000ull));
   advance->callback([&ctx, o] { ctx.selected = [&ctx, o] { return run_advance(ctx, *o); }; });
+
+  auto* send = cmd->add_subcommand("send", "Send tokens from the --from key to an account");
+  send->add_option("to", o->target, "Address or key name")->required();
+  send->add_option("amount", o->amount, "Amount, e.g. 1000000uakt")->required();
+  send->callback([&ctx, o] { ctx.selected = [&ctx, o] { return run_send(ctx, *o); }; });
+
+  auto* account = cmd->add_subcommand("account", "Show an account's balances and next sequence");
+  account->alias("balance");
+  account->add_option("account", o->target, "Address or key name")->required();
+  account->callback([&ctx, o] { ctx.selected = [&ctx, o] { return run_account(ctx, *o); }; });
 
   auto* status = cmd->add_subcommand("status", "Show the ledger's chain id, height and block interval");
   status->callback([&ctx] { ctx.selected = [&ctx] { return run_status(ctx); }; });

@@ -1,5 +1,8 @@
 #include "cli/tx_util.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include "cli/ledger_util.hpp"
 #include "market/codec.hpp"
 
@@ -10,13 +13,15 @@ Result<ledger::TxReceipt> sign_and_submit(ledger::Ledger& ledger, const ledger::
   if (!info) return info.error();
   // Another process signing with the same key may take the sequence first; then the
   // ledger refuses ours with path "sequence" and a fresh one is fetched.
-  constexpr int k_attempts = 5;
+  constexpr int k_attempts = 16;
   for (int attempt = 1;; ++attempt) {
     Result<ledger::AccountInfo> account = ledger.account(key.address());
     if (!account) return account.error();
     ledger::SignedTx tx = ledger::sign_tx(key, info->chain_id, account->next_sequence, msg);
     Result<ledger::TxReceipt> receipt = ledger.submit(tx);
     if (receipt || receipt.error().path != "sequence" || attempt == k_attempts) return receipt;
+    // Step aside briefly so the contenders do not collide again in lockstep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + (attempt * 7 + static_cast<int>(tx.signature[0])) % 20));
   }
 }
 

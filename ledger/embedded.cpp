@@ -245,11 +245,13 @@ struct EmbeddedLedger::Impl {
                          std::to_string(next) + ": " + why + "; sign again with sequence " + std::to_string(next),
                      "sequence");
     }
-    std::string hash = tx_hash(tx);
+    // One encoding serves as the stored body and as the input of the hash (tx_hash).
+    std::string body = to_json(tx).dump();
+    std::string hash = util::sha256_hex(body);
     Result<std::vector<market::Event>> events =
         apply_and_write(tx.msg, tx.signer, height, hash, std::make_pair(tx.sequence, tx.pubkey));
     if (!events) return events.error();
-    if (Status s = store.put_tx(hash, height, tx.signer, tx.sequence, to_json(tx).dump()); !s) {
+    if (Status s = store.put_tx(hash, height, tx.signer, tx.sequence, body); !s) {
       dirty = true;
       return s.error();
     }
@@ -318,12 +320,12 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
   unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, txs.size() / 32 + 1));
   {
+    auto verify_share = [&](unsigned t) {
+      for (std::size_t i = t; i < txs.size(); i += threads) verified[i] = verify_tx_signature(txs[i], *chain);
+    };
     std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t) {
-      workers.emplace_back([&, t] {
-        for (std::size_t i = t; i < txs.size(); i += threads) verified[i] = verify_tx_signature(txs[i], *chain);
-      });
-    }
+    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(verify_share, t);
+    verify_share(0);
     for (std::thread& w : workers) w.join();
   }
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
