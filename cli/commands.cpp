@@ -5,10 +5,10 @@
 namespace akt::cli {
 
 // Each family is defined in its cmd_<family>.cpp.
+void add_sdl_commands(CLI::App& app, Context& ctx);
 
 void register_commands(CLI::App& app, Context& ctx) {
-  (void)app;
-  (void)ctx;
+  add_sdl_commands(app, ctx);
 }
 
 } // namespace akt::cli
