@@ -5,17 +5,17 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/ledger_util.hpp"
 #include "cli/output.hpp"
+#include "cli/tx_util.hpp"
 #include "ledger/keys.hpp"
 #include "ledger/ledger.hpp"
-#include "ledger/tx.hpp"
 #include "market/codec.hpp"
 #include "market/rank.hpp"
 #include "sdl/json.hpp"
@@ -34,39 +34,16 @@ int fail(const Error& error) {
 
 void print_json(const Json& doc) { fmt::print("{}\n", doc.dump(2, ' ', false, Json::error_handler_t::replace)); }
 
-Result<std::unique_ptr<ledger::Ledger>> open(const Context& ctx) {
-  static const ledger::SystemClock k_clock;
-  ledger::OpenOptions options;
-  options.clock = &k_clock;
-  return ledger::open_ledger(ctx.global.ledger, ctx.home(), options);
-}
-
-ledger::Keyring keyring(const Context& ctx) { return ledger::Keyring(ctx.home() / "keys"); }
-
-// The acting key's name: --from NAME, AKT_FROM, or an address held in the keyring.
-Result<std::string> from_name(const Context& ctx) {
-  if (ctx.global.from.empty()) {
-    return make_error(ErrorKind::invalid, "no acting key: pass --from NAME or set AKT_FROM");
-  }
-  if (ctx.global.from.rfind("akash1", 0) == 0) {
-    Result<ledger::KeyInfo> info = keyring(ctx).find_by_address(ctx.global.from);
-    if (!info) return info.error();
-    return info->name;
-  }
-  return ctx.global.from;
-}
-
+// The acting key's address: --from NAME or an akash1… address held in the keyring.
 Result<market::Address> from_address(const Context& ctx) {
-  Result<std::string> name = from_name(ctx);
+  Result<std::string> name = acting_key_name(ctx);
   if (!name) return name.error();
-  Result<ledger::KeyInfo> info = keyring(ctx).show(*name);
-  if (!info) return info.error();
-  return info->address;
+  return resolve_address(ctx, *name);
 }
 
-// --owner ADDRESS, or the acting key's address.
+// --owner ADDRESS (or key name), else the acting key's address.
 Result<market::Address> owner_or_from(const Context& ctx, const std::string& owner) {
-  if (!owner.empty()) return owner;
+  if (!owner.empty()) return resolve_address(ctx, owner);
   Result<market::Address> from = from_address(ctx);
   if (!from) {
     Error e = from.error();
@@ -76,26 +53,22 @@ Result<market::Address> owner_or_from(const Context& ctx, const std::string& own
   return from;
 }
 
+// Signs with the acting key; an akash1… --from is mapped to the keyring's name for it.
 Result<ledger::TxReceipt> submit(ledger::Ledger& ledger, const Context& ctx, market::Msg msg) {
-  Result<std::string> name = from_name(ctx);
+  Result<std::string> name = acting_key_name(ctx);
   if (!name) return name.error();
-  std::optional<std::string> passphrase;
-  if (const char* env = std::getenv("AKT_KEYRING_PASSPHRASE"); env != nullptr) passphrase = env;
-  Result<ledger::PrivateKey> key = keyring(ctx).load(*name, passphrase);
-  if (!key) return key.error();
-  Result<ledger::ChainInfo> info = ledger.info();
-  if (!info) return info.error();
-  Result<ledger::AccountInfo> account = ledger.account(key->address());
-  if (!account) return account.error();
-  return ledger.submit(ledger::sign_tx(*key, info->chain_id, account->next_sequence, std::move(msg)));
+  if (name->rfind("akash1", 0) == 0) {
+    Result<ledger::KeyInfo> info = keyring(ctx).find_by_address(*name);
+    if (!info) return info.error();
+    *name = info->name;
+  }
+  return sign_and_submit(ctx, ledger, *name, std::move(msg));
 }
 
 int print_receipt(const Context& ctx, const Result<ledger::TxReceipt>& receipt, const std::string& done) {
   if (!receipt) return fail(receipt.error());
   if (ctx.json()) {
-    Json events = Json::array();
-    for (const auto& e : receipt->events) events.push_back(market::to_json(e));
-    print_json({{"height", std::to_string(receipt->height)}, {"tx_hash", receipt->tx_hash}, {"events", events}});
+    print_json(receipt_json(*receipt));
   } else {
     fmt::print("{} at height {}\n", done, receipt->height);
     for (const auto& e : receipt->events) fmt::print("  {}\n", market::describe(e));
@@ -106,7 +79,7 @@ int print_receipt(const Context& ctx, const Result<ledger::TxReceipt>& receipt, 
 // Runs `fn` with an open ledger, turning any error into the exit code.
 template <typename Fn>
 int with_ledger(const Context& ctx, Fn&& fn) {
-  Result<std::unique_ptr<ledger::Ledger>> ledger = open(ctx);
+  Result<std::unique_ptr<ledger::Ledger>> ledger = open_ledger(ctx);
   if (!ledger) return fail(ledger.error());
   return fn(**ledger);
 }
