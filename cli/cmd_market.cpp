@@ -301,13 +301,14 @@ void add_deployment(CLI::App& app, Context& ctx) {
   auto* update = cmd->add_subcommand("update", "Send a new manifest version (resources cannot change)");
   update->fallthrough();
   update->add_option("sdl", update_args->file, "SDL file")->required();
+  add_owner(update, update_args->id);
   add_dseq(update, update_args->id);
   update->callback([update_args, &ctx] {
     ctx.selected = [update_args, &ctx] {
       Result<sdl::Compiled> compiled = compile(update_args->file);
       if (!compiled) return fail(compiled.error());
       return with_ledger(ctx, [&](ledger::Ledger& ledger) {
-        Result<market::Address> owner = from_address(ctx);
+        Result<market::Address> owner = owner_or_from(ctx, update_args->id.owner);
         if (!owner) return fail(owner.error());
         market::MsgUpdateDeployment msg{{*owner, update_args->id.dseq}, compiled->groups,
                                         sdl::manifest_version(compiled->manifest)};
@@ -319,11 +320,12 @@ void add_deployment(CLI::App& app, Context& ctx) {
   auto close_args = std::make_shared<IdFlags>();
   auto* close = cmd->add_subcommand("close", "Close a deployment: pay providers, refund the rest");
   close->fallthrough();
+  add_owner(close, *close_args);
   add_dseq(close, *close_args);
   close->callback([close_args, &ctx] {
     ctx.selected = [close_args, &ctx] {
       return with_ledger(ctx, [&](ledger::Ledger& ledger) {
-        Result<market::Address> owner = from_address(ctx);
+        Result<market::Address> owner = owner_or_from(ctx, close_args->owner);
         if (!owner) return fail(owner.error());
         return print_receipt(ctx, submit(ledger, ctx, market::MsgCloseDeployment{{*owner, close_args->dseq}}),
                              "deployment closed");
@@ -366,12 +368,13 @@ void add_group(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<IdFlags>();
     auto* sub = cmd->add_subcommand(names[i], help[i]);
     sub->fallthrough();
+    add_owner(sub, *args);
     add_dseq(sub, *args);
     sub->add_option("--gseq", args->gseq, "Group sequence")->required();
     sub->callback([args, &ctx, i] {
       ctx.selected = [args, &ctx, i] {
         return with_ledger(ctx, [&](ledger::Ledger& ledger) {
-          Result<market::Address> owner = from_address(ctx);
+          Result<market::Address> owner = owner_or_from(ctx, args->owner);
           if (!owner) return fail(owner.error());
           market::GroupId id{*owner, args->dseq, args->gseq};
           market::Msg msg = i == 0 ? market::Msg(market::MsgPauseGroup{id})
@@ -418,6 +421,25 @@ void add_order(CLI::App& app, Context& ctx) {
 
 // ---- bids -----------------------------------------------------------------------------
 
+// What ranking knows about each bidder, from three small queries per distinct provider
+// (a bid list names few providers), never from the whole market.
+Result<std::map<market::Address, market::BidderInfo>> bidder_infos(ledger::Ledger& ledger,
+                                                                   const std::vector<market::Bid>& bids) {
+  std::map<market::Address, market::BidderInfo> out;
+  for (const auto& b : bids) {
+    const market::Address& address = b.id.provider;
+    if (out.count(address)) continue;
+    Result<market::Provider> record = ledger.provider(address);
+    if (!record && record.error().kind != ErrorKind::not_found) return record.error();
+    Result<std::vector<market::AuditorSignature>> audits = ledger.audits({address, {}});
+    if (!audits) return audits.error();
+    Result<market::ProviderStats> stats = ledger.provider_stats(address);
+    if (!stats) return stats.error();
+    out.emplace(address, market::bidder_info(address, record ? &*record : nullptr, *audits, *stats));
+  }
+  return out;
+}
+
 void add_bids(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("bids", "List, rank, create and close bids");
   cmd->alias("bid");
@@ -457,20 +479,18 @@ void add_bids(CLI::App& app, Context& ctx) {
           filter.state = market::bid_state_from(args->state);
           if (!filter.state) return fail(make_error(ErrorKind::invalid, "--state must be open, active, lost or closed"));
         }
+        // Only open bids can still be leased, so ranking looks at those unless told otherwise.
+        if (ranked && !filter.state) filter.state = market::BidState::open;
         Result<std::vector<market::Bid>> bids = ledger.bids(filter);
         if (!ranked) return print_list<market::Bid>(ctx, bids, bid_line);
         if (!bids) return fail(bids.error());
-        Result<market::State> snapshot = ledger.snapshot();
-        if (!snapshot) return fail(snapshot.error());
-        std::map<market::Address, market::BidderInfo> bidders;
+        Result<std::map<market::Address, market::BidderInfo>> bidders = bidder_infos(ledger, *bids);
+        if (!bidders) return fail(bidders.error());
         std::map<market::OrderId, std::vector<market::Bid>> per_order;
-        for (const auto& b : *bids) {
-          per_order[b.id.order()].push_back(b);
-          if (!bidders.count(b.id.provider)) bidders[b.id.provider] = market::bidder_info(*snapshot, b.id.provider);
-        }
+        for (auto& b : *bids) per_order[b.id.order()].push_back(std::move(b));
         Json out = Json::array();
         for (const auto& [order, order_bids] : per_order) {
-          std::vector<market::RankedBid> ranking = market::rank(order_bids, bidders, policy);
+          std::vector<market::RankedBid> ranking = market::rank(order_bids, *bidders, policy);
           if (!ctx.json()) fmt::print("order {}\n", market::to_string(order));
           int place = 0;
           for (const auto& r : ranking) {
