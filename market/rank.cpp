@@ -68,12 +68,12 @@ std::string excluded_reason(const Bid& bid, const BidderInfo& info, const Policy
 
 Policy default_policy() { return Policy{}; }
 
-BidderInfo bidder_info(const State& state, const Address& provider) {
+BidderInfo bidder_info(const Address& provider, const Provider* record, const std::vector<AuditorSignature>& audits,
+                       const ProviderStats& stats) {
   BidderInfo info;
   info.provider = provider;
-  auto it = state.providers.find(provider);
-  if (it != state.providers.end()) {
-    for (const auto& attribute : it->second.attributes) {
+  if (record != nullptr) {
+    for (const auto& attribute : record->attributes) {
       if (attribute.key == "region") {
         info.region = attribute.value;
       }
@@ -91,49 +91,59 @@ BidderInfo bidder_info(const State& state, const Address& provider) {
       }
     }
   }
-  for (auto audit = state.audits.lower_bound({provider, {}}); audit != state.audits.end() && audit->first.first == provider;
-       ++audit) {
-    info.auditors.insert(audit->first.second);
+  for (const auto& audit : audits) {
+    if (audit.provider == provider) info.auditors.insert(audit.auditor);
   }
-  ProviderStats stats = provider_stats(state, provider);
   info.leases_completed = stats.completed;
   info.leases_closed_by_provider = stats.closed_by_provider;
   return info;
 }
 
+BidderInfo bidder_info(const State& state, const Address& provider) {
+  auto it = state.providers.find(provider);
+  std::vector<AuditorSignature> audits;
+  for (auto audit = state.audits.lower_bound({provider, {}}); audit != state.audits.end() && audit->first.first == provider;
+       ++audit) {
+    audits.push_back(audit->second);
+  }
+  return bidder_info(provider, it == state.providers.end() ? nullptr : &it->second, audits,
+                     provider_stats(state, provider));
+}
+
 std::vector<RankedBid> rank(const std::vector<Bid>& bids, const std::map<Address, BidderInfo>& bidders,
                             const Policy& policy) {
-  std::vector<RankedBid> out;
-  out.reserve(bids.size());
-  std::vector<const BidderInfo*> infos;
-  infos.reserve(bids.size());
+  const std::size_t n = bids.size();
+  std::vector<const BidderInfo*> infos(n);
   std::string denom;
-  for (const Bid& bid : bids) {
-    auto it = bidders.find(bid.id.provider);
-    const BidderInfo& info = it == bidders.end() ? unknown_bidder() : it->second;
-    infos.push_back(&info);
-    RankedBid ranked;
-    ranked.id = bid.id;
-    ranked.price = bid.price;
-    if (denom.empty() && policy.excluded_providers.count(bid.id.provider) == 0) {
-      denom = bid.price.denom;
+  const BidderInfo* last = nullptr;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Address& provider = bids[i].id.provider;
+    // Bids usually arrive grouped by provider; skip the lookup when it repeats.
+    if (last == nullptr || last->provider != provider) {
+      auto it = bidders.find(provider);
+      last = it == bidders.end() ? nullptr : &it->second;
     }
-    out.push_back(std::move(ranked));
+    infos[i] = last == nullptr ? &unknown_bidder() : last;
+    if (denom.empty() && policy.excluded_providers.count(provider) == 0) {
+      denom = bids[i].price.denom;
+    }
   }
   // Hard limits first, then the cheapest eligible price anchors the price criterion.
+  std::vector<std::string> excluded(n);
   bool any = false;
   int128 min_raw = 0;
-  for (std::size_t i = 0; i < bids.size(); ++i) {
-    out[i].excluded_because = excluded_reason(bids[i], *infos[i], policy, denom);
-    out[i].eligible = out[i].excluded_because.empty();
-    if (out[i].eligible && (!any || bids[i].price.amount.raw() < min_raw)) {
+  for (std::size_t i = 0; i < n; ++i) {
+    excluded[i] = excluded_reason(bids[i], *infos[i], policy, denom);
+    if (excluded[i].empty() && (!any || bids[i].price.amount.raw() < min_raw)) {
       min_raw = bids[i].price.amount.raw();
       any = true;
     }
   }
   std::set<std::string> trusted(policy.trusted_auditors.begin(), policy.trusted_auditors.end());
-  for (std::size_t i = 0; i < bids.size(); ++i) {
-    RankedBid& r = out[i];
+  std::vector<RankedBid> scored(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    RankedBid& r = scored[i];
+    r.eligible = excluded[i].empty();
     if (!r.eligible) {
       continue;
     }
@@ -156,13 +166,37 @@ std::vector<RankedBid> rank(const std::vector<Bid>& bids, const std::map<Address
               std::uint64_t{w.region} * r.region_score + std::uint64_t{w.audited} * r.audited_score +
               std::uint64_t{w.gpu_model} * r.gpu_score;
   }
-  std::sort(out.begin(), out.end(), [](const RankedBid& a, const RankedBid& b) {
-    if (a.eligible != b.eligible) return a.eligible;
-    if (a.score != b.score) return a.score > b.score;
-    if (a.price.amount != b.price.amount) return a.price.amount < b.price.amount;
-    if (a.id.provider != b.id.provider) return a.id.provider < b.id.provider;
-    return a.id < b.id;
+  // Sort compact keys, not records: strings are compared only on a full tie.
+  struct Key {
+    std::uint64_t score;
+    int128 price;
+    std::uint32_t index;
+    bool eligible;
+  };
+  std::vector<Key> keys(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    keys[i] = Key{scored[i].score, bids[i].price.amount.raw(), static_cast<std::uint32_t>(i), scored[i].eligible};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& x, const Key& y) {
+    if (x.eligible != y.eligible) return x.eligible;
+    if (x.score != y.score) return x.score > y.score;
+    if (x.price != y.price) return x.price < y.price;
+    const BidId& a = bids[x.index].id;
+    const BidId& b = bids[y.index].id;
+    if (a.provider != b.provider) return a.provider < b.provider;
+    return a < b;
   });
+  std::vector<std::uint32_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].index;
+  std::vector<RankedBid> out;
+  out.reserve(n);
+  for (std::uint32_t i : order) {
+    RankedBid r = scored[i];
+    r.id = bids[i].id;
+    r.price = bids[i].price;
+    r.excluded_because = std::move(excluded[i]);
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
