@@ -200,7 +200,7 @@ TEST_CASE("runtime/docker: inspect reads state, limits, ports, mounts and device
   CHECK(info->networks == std::vector<std::string>{"akt-x"});
 }
 
-TEST_CASE("runtime/docker: engine errors keep the engine's message; 404 is not_found") {
+TEST_CASE("runtime/docker: engine errors keep the engine's message and 404 is not_found") {
   StubEngine stub;
   auto engine = stub.engine();
   auto missing = engine->container_inspect("missing");

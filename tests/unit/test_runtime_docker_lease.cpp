@@ -169,7 +169,8 @@ TEST_CASE("runtime/docker: a GPU request on an engine without the NVIDIA runtime
   CHECK(deployed.error().kind == akt::ErrorKind::provider);
   CHECK(deployed.error().message.find("nvidia-container-toolkit") != std::string::npos);
   CHECK(deployed.error().message.find("could not select device driver \"\" with capabilities: [[gpu]]") != std::string::npos);
-  CHECK(f.engine.containers.empty());  // the container that could not start is gone
+  // The container that could not start is gone.
+  CHECK(f.engine.find_container(docker::LeaseRuntime::object_prefix(k_lease) + "-db-0") == nullptr);
 
   f.engine.gpu_runtime = true;
   REQUIRE(f.runtime.deploy(k_lease, manifest, gpus));

@@ -107,7 +107,7 @@ TEST_CASE("runtime/docker: env passes through and the provider's AKASH_ variable
   CHECK(has(spec.env, "AKASH_PROVIDER=akash1provider"));
 }
 
-TEST_CASE("runtime/docker: global exposes are published, others only exposed; port 80 is the ingress") {
+TEST_CASE("runtime/docker: global exposes are published, others only exposed, port 80 is the ingress") {
   akt::sdl::Service service = base_service();
   service.expose = {expose(80, "TCP", true), expose(8080, "TCP", true, 80), expose(5432, "TCP", false),
                     expose(53, "UDP", true), expose(9000, "TCP", true), expose(80, "TCP", true)};
