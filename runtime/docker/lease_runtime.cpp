@@ -267,9 +267,16 @@ Result<ContainerSpec> LeaseRuntime::container_spec(const LeaseRef& lease,
   spec.env.push_back("AKASH_CLUSTER_PUBLIC_HOSTNAME=" + m_options.public_host);
 
   constexpr std::uint64_t k_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  // Docker refuses less than 0.01 CPU and 6 MiB of memory; smaller requests get its minimum.
   const std::uint64_t millicpu = service.resources.cpu.units;
   spec.nano_cpus = static_cast<std::int64_t>(millicpu > k_max / 1000000 ? k_max : millicpu * 1000000);
+  if (spec.nano_cpus > 0 && spec.nano_cpus < 10000000) {
+    spec.nano_cpus = 10000000;
+  }
   spec.memory_bytes = static_cast<std::int64_t>(std::min(service.resources.memory.size, k_max));
+  if (spec.memory_bytes > 0 && spec.memory_bytes < (6 << 20)) {
+    spec.memory_bytes = 6 << 20;
+  }
 
   std::set<PortKey> exposed;
   std::set<PortKey> published;

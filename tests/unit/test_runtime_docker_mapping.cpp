@@ -85,6 +85,11 @@ TEST_CASE("runtime/docker: CPU millicpu become NanoCpus and memory bytes the mem
   spec = spec_of(service);
   CHECK(spec.nano_cpus == 4000000000);
   CHECK(spec.memory_bytes == (8ll << 30));
+  service.resources.cpu.units = 1;
+  service.resources.memory.size = 1024;
+  spec = spec_of(service);  // Docker's minimums
+  CHECK(spec.nano_cpus == 10000000);
+  CHECK(spec.memory_bytes == 6 << 20);
   service.resources.cpu.units = ~0ull;
   service.resources.memory.size = ~0ull;
   spec = spec_of(service);  // saturates rather than wraps
