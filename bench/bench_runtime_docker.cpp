@@ -150,8 +150,66 @@ void BM_RuntimeDocker_FloorRemove(benchmark::State& state) {
   }
 }
 
+// The floor of what a lease needs: a network, then a container on it with a published
+// port created and started; and back: container removed, network removed.
+void BM_RuntimeDocker_FloorNetworkCreateStart(benchmark::State& state) {
+  auto engine = engine_or_skip(state);
+  if (!engine) {
+    return;
+  }
+  docker::ContainerSpec spec;
+  spec.name = "akt-bench-floor";
+  spec.image = k_image;
+  spec.cmd = std::vector<std::string>{"sleep", "3600"};
+  spec.network = "akt-bench-floor";
+  spec.published = {{80, "tcp"}};
+  (void)engine->container_remove(spec.name, true, true);
+  (void)engine->network_remove(spec.network);
+  for (auto _ : state) {
+    auto network = engine->network_create(spec.network, {});
+    auto id = engine->container_create(spec);
+    if (!network || !id || !engine->container_start(*id)) {
+      state.SkipWithError("network/create/start failed");
+      break;
+    }
+    state.PauseTiming();
+    (void)engine->container_remove(*id, true, true);
+    (void)engine->network_remove(spec.network);
+    state.ResumeTiming();
+  }
+}
+
+void BM_RuntimeDocker_FloorNetworkRemove(benchmark::State& state) {
+  auto engine = engine_or_skip(state);
+  if (!engine) {
+    return;
+  }
+  docker::ContainerSpec spec;
+  spec.name = "akt-bench-floor";
+  spec.image = k_image;
+  spec.cmd = std::vector<std::string>{"sleep", "3600"};
+  spec.network = "akt-bench-floor";
+  spec.published = {{80, "tcp"}};
+  (void)engine->container_remove(spec.name, true, true);
+  (void)engine->network_remove(spec.network);
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto network = engine->network_create(spec.network, {});
+    auto id = engine->container_create(spec);
+    if (!network || !id || !engine->container_start(*id)) {
+      state.SkipWithError("network/create/start failed");
+      break;
+    }
+    state.ResumeTiming();
+    (void)engine->container_remove(*id, true, true);
+    (void)engine->network_remove(spec.network);
+  }
+}
+
 } // namespace
 
+BENCHMARK(BM_RuntimeDocker_FloorNetworkCreateStart)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
+BENCHMARK(BM_RuntimeDocker_FloorNetworkRemove)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
 BENCHMARK(BM_RuntimeDocker_FloorCreateStart)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
 BENCHMARK(BM_RuntimeDocker_DeployUntilRunning)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
 BENCHMARK(BM_RuntimeDocker_FloorRemove)->Unit(benchmark::kMillisecond)->Iterations(10)->UseRealTime();
