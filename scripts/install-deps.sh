@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libsqlite3-dev sqlite3 libfmt-dev doctest-dev libcpp-httplib-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  docker.io busybox-static curl openssl ca-certificates procps iproute2 python3
+  docker.io busybox-static curl ca-certificates procps iproute2 python3
 )
 
 missing=()
