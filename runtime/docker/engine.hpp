@@ -146,6 +146,8 @@ struct LogOptions {
   bool timestamps = false;
   bool stdout_ = true;
   bool stderr_ = true;
+  // Polled about once a second while a follow waits for output; true ends it.
+  std::function<bool()> cancelled;
 };
 // Receives demultiplexed output; return false to stop (ends a follow).
 using OutputFn = std::function<bool(StreamKind, std::string_view)>;

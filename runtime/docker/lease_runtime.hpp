@@ -91,6 +91,8 @@ struct LeaseLogOptions {
   std::optional<std::string> service;  // nullopt: every service
   bool follow = false;
   std::optional<std::uint32_t> tail;
+  // Polled about once a second while a follow waits; true ends it.
+  std::function<bool()> cancelled;
 };
 
 struct ExecIo {
@@ -172,5 +174,7 @@ inline constexpr const char* k_label_deployment = "akt.deployment";
 inline constexpr const char* k_label_service = "akt.service";
 inline constexpr const char* k_label_replica = "akt.replica";
 inline constexpr const char* k_label_spec = "akt.spec";  // sha256 of the replica's spec
+inline constexpr const char* k_label_replicas = "akt.replicas";  // the service's count
+inline constexpr const char* k_label_ingress = "akt.ingress";  // "8080/tcp,..." HTTP ports
 
 } // namespace akt::runtime::docker
