@@ -45,9 +45,9 @@ struct MsgSignProviderAttributes {
   friend bool operator==(const MsgSignProviderAttributes&, const MsgSignProviderAttributes&) = default;
 };
 
-// Owner = signer. Groups in SDL order (gseq = index + 1).
+// id.owner must be the signer. Groups in SDL order (gseq = index + 1).
 struct MsgCreateDeployment {
-  std::uint64_t dseq = 0;
+  DeploymentId id;
   std::vector<sdl::GroupSpec> groups;
   std::string hash;  // manifest version, hex sha256
   Coin deposit;
@@ -56,14 +56,14 @@ struct MsgCreateDeployment {
 
 // Only the hash may change; groups must equal the deployment's.
 struct MsgUpdateDeployment {
-  std::uint64_t dseq = 0;
+  DeploymentId id;
   std::vector<sdl::GroupSpec> groups;
   std::string hash;
   friend bool operator==(const MsgUpdateDeployment&, const MsgUpdateDeployment&) = default;
 };
 
 struct MsgCloseDeployment {
-  std::uint64_t dseq = 0;
+  DeploymentId id;
   friend bool operator==(const MsgCloseDeployment&, const MsgCloseDeployment&) = default;
 };
 
@@ -87,9 +87,10 @@ struct MsgCloseGroup {
   friend bool operator==(const MsgCloseGroup&, const MsgCloseGroup&) = default;
 };
 
-// Provider = signer.
+// provider must be the signer.
 struct MsgCreateBid {
   OrderId order;
+  Address provider;
   DecCoin price;
   Coin deposit;
   friend bool operator==(const MsgCreateBid&, const MsgCreateBid&) = default;
@@ -99,7 +100,7 @@ struct MsgCloseBid {
   friend bool operator==(const MsgCloseBid&, const MsgCloseBid&) = default;
 };
 
-// Owner = signer.
+// The order's owner must be the signer.
 struct MsgCreateLease {
   BidId bid;
   friend bool operator==(const MsgCreateLease&, const MsgCreateLease&) = default;
