@@ -37,6 +37,8 @@ public:
   // True when `signature` is a valid low-S signature of sha256(message).
   bool verify(std::string_view message, const Signature& signature) const;
   bool verify_digest(const std::array<std::uint8_t, 32>& digest, const Signature& signature) const;
+  // The OpenSSL path, whichever verifier is built in; tests compare the two.
+  bool verify_digest_openssl(const std::array<std::uint8_t, 32>& digest, const Signature& signature) const;
 
   PublicKey(const PublicKey& other);
   PublicKey& operator=(const PublicKey& other);

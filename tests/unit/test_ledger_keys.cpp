@@ -169,3 +169,15 @@ TEST_CASE("ledger::Keyring encrypts with a passphrase") {
   REQUIRE(right);
   CHECK(right->secret() == key.secret());
 }
+
+TEST_CASE("ledger::PublicKey::verify_digest agrees with the OpenSSL verifier") {
+  PrivateKey key = PrivateKey::generate();
+  for (int i = 0; i < 10; ++i) {
+    std::array<std::uint8_t, 32> digest = util::sha256("m" + std::to_string(i));
+    Signature sig = key.sign_digest(digest);
+    CHECK(key.public_key().verify_digest(digest, sig));
+    CHECK(key.public_key().verify_digest_openssl(digest, sig));
+    sig[40] ^= 4;
+    CHECK(key.public_key().verify_digest(digest, sig) == key.public_key().verify_digest_openssl(digest, sig));
+  }
+}
