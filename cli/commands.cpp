@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 
+#include "cli/cmd_sim.hpp"
 #include "cli/context.hpp"
 
 namespace akt::cli {
@@ -7,8 +8,7 @@ namespace akt::cli {
 // Each family is defined in its cmd_<family>.cpp.
 
 void register_commands(CLI::App& app, Context& ctx) {
-  (void)app;
-  (void)ctx;
+  add_sim_commands(app, ctx);
 }
 
 } // namespace akt::cli

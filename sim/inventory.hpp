@@ -42,6 +42,10 @@ struct ReplicaPlacement {
   std::uint32_t replica = 0;      // 0-based within the unit
   std::uint32_t node = 0;         // index into Inventory::nodes()
   std::vector<std::string> gpu_ids;
+  // What the replica takes from the node.
+  std::uint64_t cpu = 0;
+  std::uint64_t memory = 0;
+  StorageBytes storage{};
   friend bool operator==(const ReplicaPlacement&, const ReplicaPlacement&) = default;
 };
 
