@@ -6,8 +6,10 @@
 namespace akt::cli {
 
 // Each family is defined in its cmd_<family>.cpp.
+void add_sdl_commands(CLI::App& app, Context& ctx);
 
 void register_commands(CLI::App& app, Context& ctx) {
+  add_sdl_commands(app, ctx);
   add_sim_commands(app, ctx);
 }
 

@@ -246,7 +246,7 @@ void Provider::bid_on_new_orders(const Chain& chain, const market::State& state,
         record.reason = std::string(to_string(decision.decline.code)) + ": " + decision.decline.message;
       } else {
         Status funded = ensure_funds(decision.price.denom, chain, state);
-        market::MsgCreateBid msg{id, decision.price,
+        market::MsgCreateBid msg{id, m_address, decision.price,
                                  market::Coin{decision.price.denom, chain.params.bid_deposit}};
         Result<ledger::TxReceipt> posted =
             funded ? send(m_key, msg, chain) : Result<ledger::TxReceipt>(funded.error());
