@@ -4,6 +4,21 @@
 #include <system_error>
 
 namespace akt::sim {
+namespace {
+
+// The simulator's own keys are created on first use, unencrypted: they stand for
+// providers and auditors that exist only on this machine.
+Result<ledger::PrivateKey> load_or_create(ledger::Keyring& keyring, const std::string& name,
+                                          const std::optional<std::string>& passphrase) {
+  Result<ledger::PrivateKey> key = keyring.load(name, passphrase);
+  if (key || key.error().kind != ErrorKind::not_found) return key;
+  ledger::PrivateKey fresh = ledger::PrivateKey::generate();
+  Result<ledger::KeyInfo> added = keyring.add(name, fresh, std::nullopt);
+  if (!added) return added.error();
+  return fresh;
+}
+
+} // namespace
 
 std::filesystem::path sim_dir(const std::filesystem::path& home) { return home / "sim"; }
 std::filesystem::path decisions_dir(const std::filesystem::path& home) { return sim_dir(home) / "decisions"; }
@@ -33,7 +48,7 @@ Result<std::unique_ptr<Marketplace>> Marketplace::open(ledger::Ledger& ledger, M
   ledger::Keyring keyring(options.home / "keys");
   std::vector<std::pair<std::string, ledger::PrivateKey>> auditors;
   for (Auditor& auditor : network->auditors) {
-    Result<ledger::PrivateKey> key = keyring.load(auditor.key, options.passphrase);
+    Result<ledger::PrivateKey> key = load_or_create(keyring, auditor.key, options.passphrase);
     if (!key)
       return Error{"auditor " + auditor.name + ": key \"" + auditor.key + "\": " + key.error().message +
                        " (`akt sim init` creates the simulator's keys)",
@@ -44,7 +59,7 @@ Result<std::unique_ptr<Marketplace>> Marketplace::open(ledger::Ledger& ledger, M
 
   std::unique_ptr<Marketplace> market(new Marketplace(ledger, *network, std::move(options)));
   for (const ProviderConfig& config : market->m_network.providers) {
-    Result<ledger::PrivateKey> key = keyring.load(config.key, market->m_options.passphrase);
+    Result<ledger::PrivateKey> key = load_or_create(keyring, config.key, market->m_options.passphrase);
     if (!key)
       return Error{"provider " + config.name + ": key \"" + config.key + "\": " + key.error().message +
                        " (`akt sim init` creates the simulator's keys)",
