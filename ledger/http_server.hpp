@@ -103,7 +103,8 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds write_timeout{5000};
-  std::chrono::milliseconds keep_alive_timeout{5000};
+  // An idle kept-alive connection is closed after this; stop() may wait this long.
+  std::chrono::milliseconds keep_alive_timeout{2000};
 };
 
 class HttpServer {

@@ -200,8 +200,22 @@ TEST_CASE("ledger::HttpServer and HttpClient on loopback") {
     for (auto& th : threads) th.join();
     CHECK(okay == 200);
   }
+}
+
+TEST_CASE("ledger::HttpServer stops while a client keeps its connection open") {
+  HttpServerOptions options;
+  options.keep_alive_timeout = std::chrono::milliseconds(1000);
+  HttpServer server(echo_router(), options);
+  REQUIRE(server.start().has_value());
+  HttpClient client(server.url());
+  CHECK(client.get("/v1/items/a/b")->status == 200);
+  auto start = std::chrono::steady_clock::now();
   server.stop();
   server.stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  auto after = client.get("/v1/items/a/b");
+  REQUIRE_FALSE(after.has_value());
+  CHECK(after.error().kind == akt::ErrorKind::unreachable);
 }
 
 TEST_CASE("ledger::HttpClient says which URL it cannot reach") {
