@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/exit_codes.hpp"
+#include "cli/ledger_util.hpp"
 #include "cli/output.hpp"
 #include "runtime/docker/config.hpp"
 #include "runtime/docker/http_engine.hpp"
@@ -62,11 +63,8 @@ Result<std::unique_ptr<runtime::docker::Engine>> open_docker_engine() {
 Result<std::unique_ptr<SimSession>> open_sim_session(const Context& ctx, WithMarket with_market) {
   auto session = std::make_unique<SimSession>();
   session->home = ctx.home();
-  std::string spec = ctx.global.ledger;
-  session->served = is_url(spec);
-  ledger::OpenOptions options;
-  options.clock = &session->clock;
-  Result<std::unique_ptr<ledger::Ledger>> ledger = ledger::open_ledger(spec, session->home, options);
+  session->served = is_url(ctx.global.ledger);
+  Result<std::unique_ptr<ledger::Ledger>> ledger = open_ledger(ctx);
   if (!ledger) return ledger.error();
   session->ledger = std::move(*ledger);
   if (with_market == WithMarket::no || session->served) return session;
@@ -85,10 +83,9 @@ Result<std::unique_ptr<SimSession>> open_sim_session(const Context& ctx, WithMar
 }
 
 Result<ledger::PrivateKey> tenant_key(const Context& ctx) {
-  if (ctx.global.from.empty())
-    return make_error(ErrorKind::invalid, "no acting key: pass --from NAME or set AKT_FROM (`akt keys list` shows the keys)");
-  ledger::Keyring keyring(ctx.home() / "keys");
-  return keyring.load(ctx.global.from, passphrase_from_env());
+  Result<std::string> name = acting_key_name(ctx);
+  if (!name) return name.error();
+  return load_key(ctx, *name);
 }
 
 void run_provider_round(SimSession& session) {
