@@ -68,12 +68,12 @@ std::string excluded_reason(const Bid& bid, const BidderInfo& info, const Policy
 
 Policy default_policy() { return Policy{}; }
 
-BidderInfo bidder_info(const State& state, const Address& provider) {
+BidderInfo bidder_info(const Address& provider, const Provider* record, const std::vector<AuditorSignature>& audits,
+                       const ProviderStats& stats) {
   BidderInfo info;
   info.provider = provider;
-  auto it = state.providers.find(provider);
-  if (it != state.providers.end()) {
-    for (const auto& attribute : it->second.attributes) {
+  if (record != nullptr) {
+    for (const auto& attribute : record->attributes) {
       if (attribute.key == "region") {
         info.region = attribute.value;
       }
@@ -91,14 +91,23 @@ BidderInfo bidder_info(const State& state, const Address& provider) {
       }
     }
   }
-  for (auto audit = state.audits.lower_bound({provider, {}}); audit != state.audits.end() && audit->first.first == provider;
-       ++audit) {
-    info.auditors.insert(audit->first.second);
+  for (const auto& audit : audits) {
+    if (audit.provider == provider) info.auditors.insert(audit.auditor);
   }
-  ProviderStats stats = provider_stats(state, provider);
   info.leases_completed = stats.completed;
   info.leases_closed_by_provider = stats.closed_by_provider;
   return info;
+}
+
+BidderInfo bidder_info(const State& state, const Address& provider) {
+  auto it = state.providers.find(provider);
+  std::vector<AuditorSignature> audits;
+  for (auto audit = state.audits.lower_bound({provider, {}}); audit != state.audits.end() && audit->first.first == provider;
+       ++audit) {
+    audits.push_back(audit->second);
+  }
+  return bidder_info(provider, it == state.providers.end() ? nullptr : &it->second, audits,
+                     provider_stats(state, provider));
 }
 
 std::vector<RankedBid> rank(const std::vector<Bid>& bids, const std::map<Address, BidderInfo>& bidders,
