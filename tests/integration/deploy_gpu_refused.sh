@@ -8,7 +8,9 @@ version: "2.0"
 services:
   train:
     image: $IMAGE
-    args: ["sleep", "600"]
+    args: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    expose:
+      - {port: 80, as: 80, to: [{global: true}]}
 profiles:
   compute:
     train:

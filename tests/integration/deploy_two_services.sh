@@ -62,7 +62,7 @@ sleep 1
 [ "$("$AKT" lease shell --dseq "$dseq" api -- sh -c 'wc -l < /data/boots')" -ge 2 ] || fail "volume did not survive a restart"
 set +e; "$AKT" lease shell --dseq "$dseq" web -- sh -c 'exit 7'; rc=$?; set -e
 [ $rc -eq 7 ] || fail "shell exit code $rc"
-"$AKT" deployment close "$dseq" >/dev/null || fail "close"
+"$AKT" deployment close --dseq "$dseq" >/dev/null || fail "close"
 "$AKT" sim reconcile >/dev/null
 owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
 left=$(docker ps -aq --filter "label=akt.deployment=$owner/$dseq" | wc -l)
