@@ -1,0 +1,136 @@
+#include "sim/decisions.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <tuple>
+
+namespace akt::sim {
+namespace {
+
+constexpr std::uintmax_t k_max_file_bytes = 16u << 20;
+
+nlohmann::json to_json(const OrderDecision& d) {
+  nlohmann::json j = {{"provider", d.provider},   {"provider_name", d.provider_name},
+                      {"owner", d.owner},         {"dseq", d.dseq},
+                      {"gseq", d.gseq},           {"oseq", d.oseq},
+                      {"height", d.height},       {"bid", d.bid}};
+  if (d.bid) j["price"] = d.price;
+  if (!d.reason.empty()) j["reason"] = d.reason;
+  return j;
+}
+
+void sort_decisions(std::vector<OrderDecision>& list) {
+  std::sort(list.begin(), list.end(), [](const OrderDecision& a, const OrderDecision& b) {
+    return std::tie(a.gseq, a.oseq, a.provider_name, a.provider) <
+           std::tie(b.gseq, b.oseq, b.provider_name, b.provider);
+  });
+}
+
+void upsert(std::vector<OrderDecision>& list, const OrderDecision& decision) {
+  auto same = [&](const OrderDecision& d) {
+    return d.provider == decision.provider && d.gseq == decision.gseq && d.oseq == decision.oseq &&
+           d.owner == decision.owner && d.dseq == decision.dseq;
+  };
+  auto it = std::find_if(list.begin(), list.end(), same);
+  if (it == list.end()) list.push_back(decision);
+  else *it = decision;
+  sort_decisions(list);
+}
+
+} // namespace
+
+std::string decision_to_json(const std::vector<OrderDecision>& decisions) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const OrderDecision& d : decisions) array.push_back(to_json(d));
+  return array.dump();
+}
+
+Result<std::vector<OrderDecision>> decisions_from_json(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array())
+    return make_error(ErrorKind::invalid, "decisions: expected a JSON array");
+  std::vector<OrderDecision> out;
+  try {
+    for (const nlohmann::json& e : j) {
+      OrderDecision d;
+      d.provider = e.at("provider").get<std::string>();
+      d.provider_name = e.value("provider_name", "");
+      d.owner = e.at("owner").get<std::string>();
+      d.dseq = e.at("dseq").get<std::uint64_t>();
+      d.gseq = e.at("gseq").get<std::uint32_t>();
+      d.oseq = e.at("oseq").get<std::uint32_t>();
+      d.height = e.value("height", std::int64_t{0});
+      d.bid = e.value("bid", false);
+      d.price = e.value("price", "");
+      d.reason = e.value("reason", "");
+      out.push_back(std::move(d));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(ErrorKind::invalid, std::string("decisions: ") + e.what());
+  }
+  return out;
+}
+
+std::filesystem::path FileDecisionStore::file_for(const std::string& owner,
+                                                  std::uint64_t dseq) const {
+  std::string safe;
+  for (char c : owner) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return m_dir / (safe + "." + std::to_string(dseq) + ".json");
+}
+
+Result<std::vector<OrderDecision>> FileDecisionStore::for_deployment(const std::string& owner,
+                                                                 std::uint64_t dseq) const {
+  std::lock_guard lock(m_mutex);
+  std::filesystem::path file = file_for(owner, dseq);
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::vector<OrderDecision>{};
+  if (std::filesystem::file_size(file, ec) > k_max_file_bytes)
+    return make_error(ErrorKind::failure, file.string() + ": decision file too large");
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return decisions_from_json(buffer.str());
+}
+
+Status FileDecisionStore::record(const OrderDecision& decision) {
+  Result<std::vector<OrderDecision>> existing = for_deployment(decision.owner, decision.dseq);
+  std::vector<OrderDecision> list = existing ? std::move(*existing) : std::vector<OrderDecision>{};
+  upsert(list, decision);
+  std::lock_guard lock(m_mutex);
+  std::error_code ec;
+  std::filesystem::create_directories(m_dir, ec);
+  if (ec) return make_error(ErrorKind::failure, m_dir.string() + ": " + ec.message());
+  std::filesystem::path file = file_for(decision.owner, decision.dseq);
+  std::filesystem::path tmp = file;
+  tmp += ".tmp." + decision.provider;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << decision_to_json(list);
+    if (!out) return make_error(ErrorKind::failure, tmp.string() + ": cannot write");
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return make_error(ErrorKind::failure, file.string() + ": " + ec.message());
+  return ok();
+}
+
+Status MemoryDecisionStore::record(const OrderDecision& decision) {
+  std::lock_guard lock(m_mutex);
+  upsert(m_decisions, decision);
+  return ok();
+}
+
+Result<std::vector<OrderDecision>> MemoryDecisionStore::for_deployment(const std::string& owner,
+                                                                   std::uint64_t dseq) const {
+  std::lock_guard lock(m_mutex);
+  std::vector<OrderDecision> out;
+  for (const OrderDecision& d : m_decisions)
+    if (d.owner == owner && d.dseq == dseq) out.push_back(d);
+  return out;
+}
+
+} // namespace akt::sim

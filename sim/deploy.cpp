@@ -1,0 +1,290 @@
+#include "sim/deploy.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "ledger/tx.hpp"
+#include "market/codec.hpp"
+
+namespace akt::sim {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+Error with_kind(ErrorKind kind, std::string message) { return make_error(kind, std::move(message)); }
+
+void say(const DeployHooks& hooks, const std::string& line) {
+  if (hooks.progress) hooks.progress(line);
+}
+
+std::string cleanup_hint(const market::DeploymentId& id, bool closed, const DeployInput& input) {
+  if (closed)
+    return "deployment " + std::to_string(id.dseq) + " was closed; retry with `akt deploy " + input.sdl_path + "`";
+  return "deployment " + std::to_string(id.dseq) + " was kept; retry with `akt deploy " + input.sdl_path +
+         " --dseq " + std::to_string(id.dseq) + "` or clean up with `akt deployment close " +
+         std::to_string(id.dseq) + "`";
+}
+
+// Open orders of the deployment's groups that have no lease yet, by group.
+Result<std::vector<market::Order>> open_orders(ledger::Ledger& ledger, const market::DeploymentId& id) {
+  ledger::OrderFilter filter;
+  filter.owner = id.owner;
+  filter.dseq = id.dseq;
+  filter.state = market::OrderState::open;
+  return ledger.orders(filter);
+}
+
+// Waits until every service of the lease has available ≥ replicas.
+Result<TenantLeaseStatus> wait_ready(ProviderEndpoint& endpoint, const market::LeaseId& id,
+                                     const ledger::Clock& clock, std::int64_t deadline_ms,
+                                     const DeployHooks& hooks) {
+  std::string last;
+  while (true) {
+    Result<TenantLeaseStatus> status = endpoint.status(id);
+    if (status) {
+      bool ready = !status->status.services.empty();
+      for (const auto& [name, s] : status->status.services)
+        if (s.available < s.replicas || s.replicas == 0) ready = false;
+      if (ready) return status;
+      last.clear();
+      for (const std::string& e : status->status.errors) last += (last.empty() ? "" : "; ") + e;
+      if (!status->last_error.empty()) return with_kind(ErrorKind::provider, status->last_error);
+    } else if (status.error().kind != ErrorKind::not_found) {
+      return status.error();
+    }
+    if (clock.now_ms() >= deadline_ms)
+      return with_kind(ErrorKind::provider, "lease " + market::to_string(id) +
+                                                ": services not ready before the timeout" +
+                                                (last.empty() ? std::string() : ": " + last));
+    hooks.sleep(Ms(100));
+  }
+}
+
+struct Collected {
+  std::vector<market::Bid> bids;
+  std::vector<OrderDecision> decisions;
+};
+
+Result<Collected> collect_bids(ledger::Ledger& ledger, const market::DeploymentId& id,
+                               const ledger::Clock& clock, const DeployOptions& options,
+                               const DeployHooks& hooks, std::int64_t deadline_ms) {
+  std::int64_t window_end = std::min(deadline_ms, clock.now_ms() + options.bid_window.count());
+  Collected out;
+  while (true) {
+    if (hooks.provider_round) hooks.provider_round();
+    Result<std::vector<market::Order>> orders = open_orders(ledger, id);
+    if (!orders) return orders.error();
+    ledger::BidFilter filter;
+    filter.owner = id.owner;
+    filter.dseq = id.dseq;
+    filter.state = market::BidState::open;
+    Result<std::vector<market::Bid>> bids = ledger.bids(filter);
+    if (!bids) return bids.error();
+    out.bids = std::move(*bids);
+    out.decisions = hooks.decisions ? hooks.decisions(id.owner, id.dseq) : std::vector<OrderDecision>{};
+    std::size_t responders = hooks.responders ? hooks.responders() : 0;
+    bool all_answered = responders > 0;
+    for (const market::Order& order : *orders) {
+      std::set<std::string> answered;
+      for (const market::Bid& b : out.bids)
+        if (b.id.order() == order.id) answered.insert(b.id.provider);
+      for (const OrderDecision& d : out.decisions)
+        if (d.gseq == order.id.gseq && d.oseq == order.id.oseq) answered.insert(d.provider);
+      if (answered.size() < responders) all_answered = false;
+    }
+    if (all_answered || clock.now_ms() >= window_end) return out;
+    hooks.sleep(Ms(100));
+  }
+}
+
+Status close_deployment(ledger::Ledger& ledger, const ledger::PrivateKey& tenant, const market::DeploymentId& id,
+                        const DeployHooks& hooks) {
+  Result<ledger::TxReceipt> r = submit_as(ledger, tenant, market::MsgCloseDeployment{id});
+  if (hooks.provider_round) hooks.provider_round();  // the provider tears the containers down
+  if (!r) return r.error();
+  return ok();
+}
+
+std::string no_bid_message(const market::Order& order, const std::string& group_name,
+                           const std::vector<OrderDecision>& decisions, const std::vector<market::RankedBid>& ranked,
+                           const market::Policy& policy) {
+  std::string msg = "no acceptable bid for group \"" + group_name + "\" (order " + market::to_string(order.id) + ")";
+  std::vector<std::string> reasons;
+  for (const OrderDecision& d : decisions)
+    if (d.gseq == order.id.gseq && d.oseq == order.id.oseq && !d.bid)
+      reasons.push_back((d.provider_name.empty() ? d.provider : d.provider_name) + ": " + d.reason);
+  for (const market::RankedBid& r : ranked)
+    if (!r.eligible) reasons.push_back(r.id.provider + ": bid excluded: " + market::explain(r, policy));
+  if (reasons.empty()) reasons.push_back("no provider answered within the bid window (try a longer --bid-window)");
+  for (const std::string& r : reasons) msg += "\n  " + r;
+  return msg;
+}
+
+} // namespace
+
+Result<ledger::TxReceipt> submit_as(ledger::Ledger& ledger, const ledger::PrivateKey& key, market::Msg msg) {
+  Result<ledger::ChainInfo> info = ledger.info();
+  if (!info) return info.error();
+  for (int attempt = 0;; ++attempt) {
+    Result<ledger::AccountInfo> account = ledger.account(key.address());
+    if (!account) return account.error();
+    Result<ledger::TxReceipt> receipt =
+        ledger.submit(ledger::sign_tx(key, info->chain_id, account->next_sequence, msg));
+    if (receipt || attempt > 0 || receipt.error().message.find("sequence") == std::string::npos) return receipt;
+  }
+}
+
+std::vector<std::string> describe_decisions(const std::vector<OrderDecision>& decisions) {
+  std::vector<std::string> out;
+  for (const OrderDecision& d : decisions)
+    out.push_back((d.provider_name.empty() ? d.provider : d.provider_name + " (" + d.provider + ")") + ": gseq " +
+                  std::to_string(d.gseq) + " oseq " + std::to_string(d.oseq) + ": " +
+                  (d.bid ? "bid " + d.price : "declined: " + d.reason));
+  return out;
+}
+
+Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& tenant, const ledger::Clock& clock,
+                             const DeployInput& input, const DeployOptions& options, const DeployHooks& hooks) {
+  std::int64_t deadline = clock.now_ms() + options.timeout.count();
+  DeployOutcome outcome;
+  outcome.version = input.version;
+  outcome.id = market::DeploymentId{tenant.address(), options.dseq ? *options.dseq
+                                                                   : static_cast<std::uint64_t>(clock.now_ms())};
+  const market::DeploymentId& id = outcome.id;
+  bool created = false;
+
+  Result<market::Deployment> existing = ledger.deployment(id);
+  if (!existing && existing.error().kind != ErrorKind::not_found) return existing.error();
+  if (existing) {
+    if (existing->state == market::DeploymentState::closed)
+      return with_kind(ErrorKind::refused, "deployment " + std::to_string(id.dseq) +
+                                               " is closed; deploy without --dseq for a new one");
+    Result<std::vector<market::Group>> groups = ledger.groups(ledger::GroupFilter{id.owner, id.dseq, std::nullopt, std::nullopt});
+    if (!groups) return groups.error();
+    std::vector<sdl::GroupSpec> specs;
+    for (const market::Group& g : *groups) specs.push_back(g.spec);
+    if (specs != input.groups)
+      return with_kind(ErrorKind::invalid,
+                       "deployment " + std::to_string(id.dseq) +
+                           ": the SDL changes resources, counts, prices or placement, and a deployment's groups "
+                           "cannot be updated (MARKET.md); close it with `akt deployment close " +
+                           std::to_string(id.dseq) + "` and run `akt deploy " + input.sdl_path +
+                           "` for a new deployment");
+    if (existing->hash == input.version) {
+      outcome.action = DeployAction::unchanged;
+    } else {
+      say(hooks, "updating deployment " + std::to_string(id.dseq) + " to version " + input.version.substr(0, 12));
+      Result<ledger::TxReceipt> r =
+          submit_as(ledger, tenant, market::MsgUpdateDeployment{id, input.groups, input.version});
+      if (!r) return r.error();
+      outcome.action = DeployAction::updated;
+    }
+  } else {
+    say(hooks, "creating deployment " + std::to_string(id.dseq));
+    Result<ledger::TxReceipt> r = submit_as(
+        ledger, tenant, market::MsgCreateDeployment{id, input.groups, input.version, options.deposit});
+    if (!r) return r.error();
+    created = true;
+  }
+
+  auto fail = [&](Error error) -> Result<DeployOutcome> {
+    bool closed = false;
+    if (created && options.close_on_failure) closed = static_cast<bool>(close_deployment(ledger, tenant, id, hooks));
+    error.message += "\n" + cleanup_hint(id, closed, input);
+    return error;
+  };
+
+  // Leases that already run (an update or a no-op re-run) get the manifest again.
+  ledger::LeaseFilter lease_filter;
+  lease_filter.owner = id.owner;
+  lease_filter.dseq = id.dseq;
+  lease_filter.state = market::LeaseState::active;
+  Result<std::vector<market::Lease>> active = ledger.leases(lease_filter);
+  if (!active) return fail(active.error());
+  std::vector<market::Lease> leases = *active;
+  if (outcome.action == DeployAction::updated) {
+    for (const market::Lease& lease : leases) {
+      Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(lease.id.provider);
+      if (!endpoint) return fail(endpoint.error());
+      say(hooks, "sending the new manifest to " + lease.id.provider);
+      if (Status s = (*endpoint)->send_manifest(lease.id, input.manifest_json); !s) return fail(s.error());
+    }
+  }
+
+  // Groups without an active lease need bids.
+  Result<std::vector<market::Order>> orders = open_orders(ledger, id);
+  if (!orders) return fail(orders.error());
+  if (!orders->empty()) {
+    say(hooks, "collecting bids for up to " + std::to_string(options.bid_window.count()) + " ms");
+    Result<Collected> collected = collect_bids(ledger, id, clock, options, hooks, deadline);
+    if (!collected) return fail(collected.error());
+    Result<market::State> state = ledger.snapshot();
+    if (!state) return fail(state.error());
+    std::string wanted = options.selection == Selection::provider && hooks.resolve_provider
+                             ? hooks.resolve_provider(options.provider)
+                             : options.provider;
+    for (const market::Order& order : *orders) {
+      std::vector<market::Bid> bids;
+      std::map<market::Address, market::BidderInfo> bidders;
+      for (const market::Bid& b : collected->bids) {
+        if (b.id.order() != order.id) continue;
+        bids.push_back(b);
+        bidders[b.id.provider] = market::bidder_info(*state, b.id.provider);
+      }
+      market::Policy policy = options.selection == Selection::policy ? options.policy : market::default_policy();
+      if (options.selection == Selection::provider)
+        for (const market::Bid& b : bids)
+          if (b.id.provider != wanted) policy.excluded_providers.insert(b.id.provider);
+      std::vector<market::RankedBid> ranked = market::rank(bids, bidders, policy);
+      auto group = state->groups.find(order.id.group());
+      std::string group_name = group != state->groups.end() ? group->second.spec.name : "?";
+      if (ranked.empty() || !ranked.front().eligible)
+        return fail(with_kind(ErrorKind::no_bid, no_bid_message(order, group_name, collected->decisions, ranked, policy)));
+      const market::RankedBid& best = ranked.front();
+      say(hooks, "group " + group_name + ": leasing " + best.id.provider + " at " +
+                     market::format_dec_coin(best.price) + "/block (" + market::explain(best, policy) + ")");
+      Result<ledger::TxReceipt> r = submit_as(ledger, tenant, market::MsgCreateLease{best.id});
+      if (!r) return fail(r.error());
+      market::Lease lease;
+      lease.id = best.id;
+      lease.price = best.price;
+      lease.created_at = r->height;
+      leases.push_back(lease);
+      Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(best.id.provider);
+      if (!endpoint) return fail(endpoint.error());
+      say(hooks, "sending the manifest to " + best.id.provider);
+      if (Status s = (*endpoint)->send_manifest(best.id, input.manifest_json); !s) return fail(s.error());
+      LeaseOutcome lo;
+      lo.lease = lease;
+      lo.group = group_name;
+      lo.why = market::explain(best, policy);
+      outcome.leases.push_back(std::move(lo));
+    }
+  }
+
+  // Every lease, new or old, must be ready.
+  for (const market::Lease& lease : leases) {
+    auto it = std::find_if(outcome.leases.begin(), outcome.leases.end(),
+                           [&](const LeaseOutcome& l) { return l.lease.id == lease.id; });
+    if (it == outcome.leases.end()) {
+      LeaseOutcome lo;
+      lo.lease = lease;
+      outcome.leases.push_back(lo);
+      it = outcome.leases.end() - 1;
+    }
+    Result<market::Provider> provider = ledger.provider(lease.id.provider);
+    if (provider) it->provider = *provider;
+    Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(lease.id.provider);
+    if (!endpoint) return fail(endpoint.error());
+    say(hooks, "waiting for lease " + market::to_string(lease.id) + " to be ready");
+    Result<TenantLeaseStatus> status = wait_ready(**endpoint, lease.id, clock, deadline, hooks);
+    if (!status) return fail(status.error());
+    it->status = std::move(*status);
+  }
+  std::sort(outcome.leases.begin(), outcome.leases.end(),
+            [](const LeaseOutcome& a, const LeaseOutcome& b) { return a.lease.id < b.lease.id; });
+  return outcome;
+}
+
+} // namespace akt::sim

@@ -1,0 +1,102 @@
+#include "sim/state_files.hpp"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace akt::sim {
+namespace {
+constexpr std::uintmax_t k_max_state_bytes = 32u << 20;
+}
+
+Result<std::string> read_small_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::string{};
+  std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec) return make_error(ErrorKind::failure, file.string() + ": " + ec.message());
+  if (size > k_max_state_bytes) return make_error(ErrorKind::failure, file.string() + ": file too large");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error(ErrorKind::failure, file.string() + ": cannot read");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Status write_file_atomic(const std::filesystem::path& file, std::string_view text) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) return make_error(ErrorKind::failure, file.parent_path().string() + ": " + ec.message());
+  std::filesystem::path tmp = file;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) return make_error(ErrorKind::failure, tmp.string() + ": cannot write");
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return make_error(ErrorKind::failure, file.string() + ": " + ec.message());
+  return ok();
+}
+
+Result<std::set<std::string>> FaultStore::offline() const {
+  Result<std::string> text = read_small_file(m_file);
+  if (!text) return text.error();
+  std::set<std::string> out;
+  if (text->empty()) return out;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("offline") || !j["offline"].is_array())
+    return make_error(ErrorKind::invalid, m_file.string() + ": expected {\"offline\": [names]}");
+  for (const nlohmann::json& name : j["offline"])
+    if (name.is_string()) out.insert(name.get<std::string>());
+  return out;
+}
+
+Status FaultStore::set_offline(const std::string& provider, bool offline) {
+  Result<std::set<std::string>> current = this->offline();
+  if (!current) return current.error();
+  if (offline) current->insert(provider);
+  else current->erase(provider);
+  nlohmann::json j = {{"offline", nlohmann::json(*current)}};
+  return write_file_atomic(m_file, j.dump());
+}
+
+Result<ProviderMemory> ProviderMemoryStore::load() const {
+  Result<std::string> text = read_small_file(m_file);
+  if (!text) return text.error();
+  ProviderMemory memory;
+  if (text->empty()) return memory;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return make_error(ErrorKind::invalid, m_file.string() + ": not a JSON object");
+  try {
+    const nlohmann::json leases = j.value("leases", nlohmann::json::object());
+    for (const auto& [id, l] : leases.items()) {
+      LeaseMemory m;
+      m.won_at = l.value("won_at", std::int64_t{0});
+      m.manifest_version = l.value("manifest_version", "");
+      m.manifest_at = l.value("manifest_at", std::int64_t{0});
+      m.unhealthy_since = l.value("unhealthy_since", std::int64_t{-1});
+      m.last_error = l.value("last_error", "");
+      memory.leases[id] = m;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(ErrorKind::invalid, m_file.string() + ": " + e.what());
+  }
+  return memory;
+}
+
+Status ProviderMemoryStore::save(const ProviderMemory& memory) const {
+  nlohmann::json leases = nlohmann::json::object();
+  for (const auto& [id, m] : memory.leases)
+    leases[id] = {{"won_at", m.won_at},
+                  {"manifest_version", m.manifest_version},
+                  {"manifest_at", m.manifest_at},
+                  {"unhealthy_since", m.unhealthy_since},
+                  {"last_error", m.last_error}};
+  return write_file_atomic(m_file, nlohmann::json{{"leases", leases}}.dump());
+}
+
+} // namespace akt::sim

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Escrow exhaustion closes the deployment (insufficient_funds) and removes the containers;
+# a provider taken down loses its leases (unstable) once back past the health window.
+source "$(dirname "$0")/deploy_common.bash"
+sdl=$AKT_HOME/one.yaml
+cat > "$sdl" <<YAML
+version: "2.0"
+services:
+  web:
+    image: $IMAGE
+    args: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    expose:
+      - {port: 80, as: 80, to: [{global: true}]}
+profiles:
+  compute:
+    web:
+      resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}
+  placement:
+    dc:
+      pricing:
+        web: {denom: uakt, amount: 10000}
+deployment:
+  web: {dc: {profile: web, count: 1}}
+YAML
+owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
+dseq=$("$AKT" -o json deploy "$sdl" --bid-window 3s --deposit 600000uakt | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"]["dseq"])')
+[ "$(lease_containers "$owner/$dseq")" -ge 1 ] || fail "nothing running"
+"$AKT" ledger advance --blocks 10000000 >/dev/null
+"$AKT" lease status --dseq "$dseq" | grep -q "insufficient_funds" || fail "lease not insufficient_funds"
+[ "$(lease_containers "$owner/$dseq")" -eq 0 ] || fail "containers left after the escrow ran dry"
+
+out=$("$AKT" -o json deploy "$sdl" --bid-window 3s)
+dseq=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"]["dseq"])')
+provider=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leases"][0]["provider_name"])')
+"$AKT" sim fault "$provider" down >/dev/null
+set +e; "$AKT" lease status --dseq "$dseq" >/dev/null 2>&1; rc=$?; set -e
+[ $rc -eq 7 ] || fail "status of an offline provider's lease exited $rc, expected 7"
+"$AKT" sim fault "$provider" up >/dev/null
+"$AKT" sim reconcile >/dev/null          # the provider notices its services are down
+"$AKT" ledger advance --blocks 600 >/dev/null   # past the 8-minute health window
+"$AKT" sim reconcile >/dev/null
+"$AKT" lease status --dseq "$dseq" | grep -q "closed (unstable)" || fail "lease not closed unstable"
+[ "$(lease_containers "$owner/$dseq")" -eq 0 ] || fail "containers left after the unstable close"
+echo ok
