@@ -180,6 +180,30 @@ struct EmbeddedLedger::Impl {
     return ok();
   }
 
+  // Inside a read transaction: whether memory matches the file, so a query may use it.
+  // A process that never needed the whole market (a one-shot CLI query) answers from
+  // indexed SQL instead of loading everything first.
+  Result<bool> fresh() {
+    if (dirty) return false;
+    Result<std::int64_t> version = store.db().data_version();
+    if (!version) return version.error();
+    return *version == data_version;
+  }
+
+  // Runs `from_memory` when memory is current, else `from_file` against the store, both
+  // inside one read transaction so the answer is one consistent view.
+  template <typename T, typename Memory, typename File>
+  Result<T> read(Memory from_memory, File from_file) {
+    Result<sqlite::Transaction> tx = sqlite::Transaction::begin(store.db(), sqlite::Transaction::Kind::deferred);
+    if (!tx) return tx.error();
+    Result<bool> current = fresh();
+    if (!current) return current.error();
+    Result<T> out = *current ? Result<T>(from_memory()) : from_file();
+    if (!out) return out;
+    if (Status s = tx->commit(); !s) return s.error();
+    return out;
+  }
+
   Status sync_for_read() {
     Result<sqlite::Transaction> tx = sqlite::Transaction::begin(store.db(), sqlite::Transaction::Kind::deferred);
     if (!tx) return tx.error();
@@ -276,7 +300,8 @@ Result<std::unique_ptr<EmbeddedLedger>> EmbeddedLedger::open(const std::filesyst
   Result<SqliteStore> store = SqliteStore::open(path, options.create_if_missing, genesis, options.clock->now_ms());
   if (!store) return store.error();
   auto impl = std::make_unique<Impl>(std::move(*store), options.clock);
-  if (Status s = impl->sync_for_read(); !s) return s.error();
+  // The market is loaded on first need, not here: indexed queries do without it.
+  if (Result<ChainMeta> meta = impl->store.load_meta(); !meta) return meta.error();
   return std::unique_ptr<EmbeddedLedger>(new EmbeddedLedger(std::move(impl)));
 }
 
@@ -430,14 +455,24 @@ Result<std::vector<market::Order>> EmbeddedLedger::orders(const OrderFilter& f) 
 
 Result<std::vector<market::Bid>> EmbeddedLedger::bids(const BidFilter& f) {
   std::lock_guard lock(m_impl->mutex);
-  if (Status s = m_impl->sync_for_read(); !s) return s.error();
-  std::vector<market::Bid> out;
-  for (const auto& [id, b] : m_impl->cache.state.bids) {
-    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) &&
-        matches(f.oseq, id.oseq) && matches(f.provider, id.provider) && matches(f.state, b.state))
-      out.push_back(b);
-  }
-  return out;
+  return m_impl->read<std::vector<market::Bid>>(
+      [&] {
+        const auto& all = m_impl->cache.state.bids;
+        // Bids are keyed owner/dseq/…: start at the owner's (and deployment's) first one.
+        auto it = all.begin();
+        if (f.owner) it = all.lower_bound(market::BidId{*f.owner, f.dseq.value_or(0), 0, 0, ""});
+        std::vector<market::Bid> out;
+        for (; it != all.end(); ++it) {
+          const auto& [id, b] = *it;
+          if (f.owner && id.owner != *f.owner) break;
+          if (f.owner && f.dseq && id.dseq != *f.dseq) break;
+          if (matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) && matches(f.provider, id.provider) &&
+              matches(f.state, b.state) && matches(f.dseq, id.dseq))
+            out.push_back(b);
+        }
+        return out;
+      },
+      [&] { return m_impl->store.query_bids(f); });
 }
 
 Result<std::vector<market::Lease>> EmbeddedLedger::leases(const LeaseFilter& f) {
@@ -489,26 +524,44 @@ Result<std::vector<market::Provider>> EmbeddedLedger::providers() {
 
 Result<market::Provider> EmbeddedLedger::provider(const Address& address) {
   std::lock_guard lock(m_impl->mutex);
-  if (Status s = m_impl->sync_for_read(); !s) return s.error();
-  Result<const market::Provider*> found = market::find_provider(m_impl->cache.state, address);
+  Result<std::optional<market::Provider>> found = m_impl->read<std::optional<market::Provider>>(
+      [&] {
+        const auto& all = m_impl->cache.state.providers;
+        auto it = all.find(address);
+        return it == all.end() ? std::optional<market::Provider>() : std::optional<market::Provider>(it->second);
+      },
+      [&] { return m_impl->store.query_provider(address); });
   if (!found) return found.error();
-  return **found;
+  if (!*found) return market::find_provider(market::State{}, address).error();  // the usual not_found
+  return std::move(**found);
 }
 
 Result<std::vector<market::AuditorSignature>> EmbeddedLedger::audits(const AuditFilter& f) {
   std::lock_guard lock(m_impl->mutex);
-  if (Status s = m_impl->sync_for_read(); !s) return s.error();
-  std::vector<market::AuditorSignature> out;
-  for (const auto& [key, audit] : m_impl->cache.state.audits) {
-    if (matches(f.provider, audit.provider) && matches(f.auditor, audit.auditor)) out.push_back(audit);
-  }
-  return out;
+  return m_impl->read<std::vector<market::AuditorSignature>>(
+      [&] {
+        std::vector<market::AuditorSignature> out;
+        for (const auto& [key, audit] : m_impl->cache.state.audits) {
+          if (matches(f.provider, audit.provider) && matches(f.auditor, audit.auditor)) out.push_back(audit);
+        }
+        return out;
+      },
+      [&] { return m_impl->store.query_audits(f); });
 }
 
 Result<market::ProviderStats> EmbeddedLedger::provider_stats(const Address& provider) {
   std::lock_guard lock(m_impl->mutex);
-  if (Status s = m_impl->sync_for_read(); !s) return s.error();
-  return market::provider_stats(m_impl->cache.state, provider);
+  return m_impl->read<market::ProviderStats>(
+      [&] { return market::provider_stats(m_impl->cache.state, provider); },
+      [&]() -> Result<market::ProviderStats> {
+        LeaseFilter filter;
+        filter.provider = provider;
+        Result<std::vector<market::Lease>> leases = m_impl->store.query_leases(filter);
+        if (!leases) return leases.error();
+        market::State part;  // only this provider's leases: what provider_stats reads
+        for (auto& lease : *leases) part.leases.emplace(lease.id, std::move(lease));
+        return market::provider_stats(part, provider);
+      });
 }
 
 Result<EventPage> EmbeddedLedger::events(const EventQuery& query) {

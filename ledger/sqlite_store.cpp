@@ -1,6 +1,9 @@
 #include "ledger/sqlite_store.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
+#include <variant>
 
 #include "market/codec.hpp"
 
@@ -358,6 +361,108 @@ Result<ChainMeta> SqliteStore::load_meta() {
   meta.block_interval_ms = *interval;
   meta.height_offset = *offset;
   return meta;
+}
+
+namespace {
+
+// WHERE clause over the objects table's key columns; only the fields that are set
+// become conditions, so the (kind, owner, dseq, gseq, oseq) and (kind, provider) indexes
+// apply. Parameters are bound in the order they were added.
+struct ObjectQuery {
+  std::string sql;
+  std::vector<std::variant<std::int64_t, std::string>> params;
+
+  explicit ObjectQuery(const char* kind) : sql("SELECT id, body FROM objects WHERE kind = ?1") { params.emplace_back(std::string(kind)); }
+  void add(const char* column, const std::optional<std::string>& value) {
+    if (!value) return;
+    params.emplace_back(*value);
+    sql += std::string(" AND ") + column + " = ?" + std::to_string(params.size());
+  }
+  void add(const char* column, const std::optional<std::int64_t>& value) {
+    if (!value) return;
+    params.emplace_back(*value);
+    sql += std::string(" AND ") + column + " = ?" + std::to_string(params.size());
+  }
+};
+
+template <typename T>
+std::optional<std::int64_t> opt_i64(const std::optional<T>& v) {
+  if (!v) return std::nullopt;
+  return static_cast<std::int64_t>(*v);
+}
+
+template <typename T, typename Decode>
+Result<std::vector<T>> run_query(sqlite::Database& db, const ObjectQuery& q, Decode decode, const std::string& where) {
+  Result<sqlite::Statement> stmt = db.prepare(q.sql);
+  if (!stmt) return stmt.error();
+  for (std::size_t i = 0; i < q.params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    if (const auto* n = std::get_if<std::int64_t>(&q.params[i])) stmt->bind(index, *n);
+    else stmt->bind(index, std::string_view(std::get<std::string>(q.params[i])));
+  }
+  std::vector<T> out;
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    Result<Json> body = market::parse_json(stmt->column_text(1));
+    if (!body) return store_error(ErrorKind::failure, where + " " + stmt->column_text(0) + ": damaged JSON");
+    Result<T> value = decode(*body);
+    if (!value) return store_error(ErrorKind::failure, where + " " + stmt->column_text(0) + ": " + to_string(value.error()));
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
+
+} // namespace
+
+Result<std::vector<market::Bid>> SqliteStore::query_bids(const BidFilter& f) {
+  ObjectQuery q("bid");
+  q.add("owner", f.owner);
+  q.add("dseq", opt_i64(f.dseq));
+  q.add("gseq", opt_i64(f.gseq));
+  q.add("oseq", opt_i64(f.oseq));
+  q.add("provider", f.provider);
+  if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
+  Result<std::vector<market::Bid>> out = run_query<market::Bid>(m_db, q, market::bid_from_json, "ledger " + m_db.path().string() + ": bid");
+  if (out) std::sort(out->begin(), out->end(), [](const market::Bid& a, const market::Bid& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::vector<market::Lease>> SqliteStore::query_leases(const LeaseFilter& f) {
+  ObjectQuery q("lease");
+  q.add("owner", f.owner);
+  q.add("dseq", opt_i64(f.dseq));
+  q.add("gseq", opt_i64(f.gseq));
+  q.add("oseq", opt_i64(f.oseq));
+  q.add("provider", f.provider);
+  if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
+  Result<std::vector<market::Lease>> out = run_query<market::Lease>(m_db, q, market::lease_from_json, "ledger " + m_db.path().string() + ": lease");
+  if (out) std::sort(out->begin(), out->end(), [](const market::Lease& a, const market::Lease& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::optional<market::Provider>> SqliteStore::query_provider(const Address& address) {
+  ObjectQuery q("provider");
+  q.add("id", std::optional<std::string>(address));
+  Result<std::vector<market::Provider>> found = run_query<market::Provider>(m_db, q, market::provider_from_json, "ledger " + m_db.path().string() + ": provider");
+  if (!found) return found.error();
+  if (found->empty()) return std::optional<market::Provider>();
+  return std::optional<market::Provider>(std::move(found->front()));
+}
+
+Result<std::vector<market::AuditorSignature>> SqliteStore::query_audits(const AuditFilter& f) {
+  ObjectQuery q("audit");
+  q.add("provider", f.provider);
+  q.add("owner", f.auditor);
+  Result<std::vector<market::AuditorSignature>> out =
+      run_query<market::AuditorSignature>(m_db, q, market::audit_from_json, "ledger " + m_db.path().string() + ": audit");
+  if (out) {
+    std::sort(out->begin(), out->end(), [](const market::AuditorSignature& a, const market::AuditorSignature& b) {
+      return std::tie(a.provider, a.auditor) < std::tie(b.provider, b.auditor);
+    });
+  }
+  return out;
 }
 
 Result<StoredLedger> SqliteStore::load() {

@@ -74,6 +74,14 @@ public:
   Status put_tx(const std::string& hash, Height height, const Address& signer, std::uint64_t sequence,
                 const std::string& body);
 
+  // Indexed queries that decode only the matching rows, for a process that has not
+  // loaded the market (a one-shot `akt bids list` on a large ledger). Results are in key
+  // order, like the in-memory maps.
+  Result<std::vector<market::Bid>> query_bids(const BidFilter& filter);
+  Result<std::vector<market::Lease>> query_leases(const LeaseFilter& filter);
+  Result<std::optional<market::Provider>> query_provider(const Address& address);
+  Result<std::vector<market::AuditorSignature>> query_audits(const AuditFilter& filter);
+
   Result<EventPage> events(const EventQuery& query);
   Result<std::uint64_t> last_cursor();
 
