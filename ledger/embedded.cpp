@@ -1,6 +1,7 @@
 #include "ledger/embedded.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -340,26 +341,38 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
   std::lock_guard lock(m_impl->mutex);
   Result<std::string> chain = m_impl->chain_id();
   if (!chain) return chain.error();
-  // Signatures are independent of state: check them on every core first.
-  std::vector<std::optional<Result<CheckedTx>>> verified(txs.size());
-  unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16);
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, txs.size() / 32 + 1));
-  {
-    auto verify_share = [&](unsigned t) {
-      for (std::size_t i = t; i < txs.size(); i += threads) verified[i].emplace(check_tx(txs[i], *chain));
-    };
-    std::vector<std::thread> workers;
-    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(verify_share, t);
-    verify_share(0);
-    for (std::thread& w : workers) w.join();
-  }
+  // Signatures and encodings are independent of state, so worker threads check them
+  // ahead of the applying thread, which applies strictly in order and helps with the
+  // checking whenever the next transaction is not ready yet.
+  const std::size_t n = txs.size();
+  std::vector<std::optional<Result<CheckedTx>>> verified(n);
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
+  for (std::size_t i = 0; i < n; ++i) ready[i].store(false, std::memory_order_relaxed);
+  std::atomic<std::size_t> next_claim{0};
+  auto check_next = [&]() -> bool {
+    std::size_t i = next_claim.fetch_add(1);
+    if (i >= n) return false;
+    verified[i].emplace(check_tx(txs[i], *chain));
+    ready[i].store(true, std::memory_order_release);
+    ready[i].notify_all();
+    return true;
+  };
+  unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
+  helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, n / 64));
+  // Declared after everything they use, so an early return joins them first.
+  std::vector<std::jthread> workers;
+  for (unsigned t = 0; t < helpers; ++t) workers.emplace_back([&] { while (check_next()) {} });
+
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
   if (Status s = m_impl->sync(); !s) return s.error();
   Height height = m_impl->current_height();
   BatchResult out;
-  out.reserve(txs.size());
-  for (std::size_t i = 0; i < txs.size(); ++i) {
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    while (!ready[i].load(std::memory_order_acquire)) {
+      if (!check_next()) ready[i].wait(false, std::memory_order_acquire);
+    }
     const Result<CheckedTx>& checked = *verified[i];
     if (!checked) {
       out.push_back(checked.error());

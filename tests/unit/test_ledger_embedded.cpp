@@ -104,6 +104,14 @@ TEST_CASE("ledger::EmbeddedLedger runs a deployment to a lease and projects escr
   Fixture f;
   f.market_with_bid();
   f.check_consistent();
+  Result<TxReceipt> audit = f.send(f.stranger, market::MsgSignProviderAttributes{f.provider.address(), {{"region", "us-west"}}});
+  REQUIRE_MESSAGE(audit, to_string(audit.error()));
+  Result<std::vector<market::AuditorSignature>> audits = f.ledger->audits(AuditFilter{f.provider.address(), {}});
+  REQUIRE(audits);
+  REQUIRE(audits->size() == 1);
+  CHECK(audits->front().auditor == f.stranger.address());
+  CHECK(f.ledger->audits(AuditFilter{{}, f.tenant.address()})->empty());
+  f.check_consistent();
   Result<TxReceipt> lease = f.send(f.tenant, market::MsgCreateLease{f.bid_id()});
   REQUIRE_MESSAGE(lease, to_string(lease.error()));
   CHECK(!lease->events.empty());
@@ -354,4 +362,22 @@ TEST_CASE("ledger::signed_tx_from_json round-trips and is strict") {
   doc.erase("extra");
   doc["sequence"] = "-1";
   CHECK_FALSE(signed_tx_from_json(doc));
+}
+
+TEST_CASE("ledger::open_ledger opens the default file under home and explicit files") {
+  TempDir dir;
+  ManualClock clock(1'000);
+  OpenOptions options;
+  options.clock = &clock;
+  Result<std::unique_ptr<Ledger>> created = open_ledger("", dir.path, options);
+  REQUIRE(created);
+  CHECK(std::filesystem::exists(dir.path / "ledger.db"));
+  CHECK((*created)->info()->faucet);
+  options.create_if_missing = false;
+  Result<std::unique_ptr<Ledger>> missing = open_ledger((dir.path / "other.db").string(), dir.path, options);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind == ErrorKind::not_found);
+  Result<std::unique_ptr<Ledger>> again = open_ledger((dir.path / "ledger.db").string(), dir.path, options);
+  REQUIRE(again);
+  CHECK((*again)->info()->chain_id == "akt-local-1");
 }
