@@ -5,10 +5,12 @@
 namespace akt::cli {
 
 // Each family is defined in its cmd_<family>.cpp.
+void add_keys_commands(CLI::App& app, Context& ctx);
+void add_ledger_commands(CLI::App& app, Context& ctx);
 
 void register_commands(CLI::App& app, Context& ctx) {
-  (void)app;
-  (void)ctx;
+  add_keys_commands(app, ctx);
+  add_ledger_commands(app, ctx);
 }
 
 } // namespace akt::cli

@@ -1,0 +1,573 @@
+#include "ledger/embedded.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "ledger/sqlite_store.hpp"
+#include "market/apply.hpp"
+#include "market/codec.hpp"
+#include "market/escrow.hpp"
+
+namespace akt::ledger {
+namespace {
+
+using market::DeploymentId;
+using market::State;
+
+Error refused(std::string message, std::string path = {}) {
+  Error e = make_error(ErrorKind::refused, std::move(message));
+  e.path = std::move(path);
+  return e;
+}
+
+// What a message can change besides balances; everything else is untouched by it.
+struct Scope {
+  std::optional<DeploymentId> deployment;
+  std::optional<Address> provider;
+  std::optional<std::pair<Address, Address>> audit;  // (provider, auditor)
+  std::set<Address> addresses;                       // balances that may change
+};
+
+Scope scope_of(const market::Msg& msg, const Address& signer) {
+  Scope scope;
+  scope.addresses.insert(signer);
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, market::MsgFund> || std::is_same_v<T, market::MsgSend>) {
+          scope.addresses.insert(m.to);
+        } else if constexpr (std::is_same_v<T, market::MsgRegisterProvider> ||
+                             std::is_same_v<T, market::MsgUpdateProvider>) {
+          scope.provider = signer;
+        } else if constexpr (std::is_same_v<T, market::MsgSignProviderAttributes>) {
+          scope.audit = std::make_pair(m.provider, signer);
+        } else if constexpr (std::is_same_v<T, market::MsgCreateDeployment> ||
+                             std::is_same_v<T, market::MsgUpdateDeployment> ||
+                             std::is_same_v<T, market::MsgCloseDeployment>) {
+          scope.deployment = m.id;
+        } else if constexpr (std::is_same_v<T, market::MsgDeposit> || std::is_same_v<T, market::MsgSettle>) {
+          scope.deployment = m.deployment;
+        } else if constexpr (std::is_same_v<T, market::MsgCreateBid>) {
+          scope.deployment = m.order.deployment();
+        } else if constexpr (std::is_same_v<T, market::MsgCreateLease>) {
+          scope.deployment = m.bid.deployment();
+        } else {
+          // Pause/start/close group, close bid, close lease, withdraw: all carry an id.
+          scope.deployment = m.id.deployment();
+        }
+      },
+      msg);
+  if (scope.deployment) scope.addresses.insert(scope.deployment->owner);
+  return scope;
+}
+
+template <typename K, typename V, typename Lo, typename In>
+void copy_range(const std::map<K, V>& from, std::map<K, V>& to, const Lo& low, In in_range) {
+  for (auto it = from.lower_bound(low); it != from.end() && in_range(it->first); ++it) to.emplace(*it);
+}
+
+// The part of `state` a message with this scope can touch.
+State slice(const State& state, const Scope& scope) {
+  State out;
+  out.supply = state.supply;
+  if (scope.deployment) {
+    const DeploymentId& d = *scope.deployment;
+    auto same = [&d](const auto& id) { return id.owner == d.owner && id.dseq == d.dseq; };
+    if (auto it = state.deployments.find(d); it != state.deployments.end()) out.deployments.emplace(*it);
+    copy_range(state.groups, out.groups, market::GroupId{d.owner, d.dseq, 0}, same);
+    copy_range(state.orders, out.orders, market::OrderId{d.owner, d.dseq, 0, 0}, same);
+    copy_range(state.bids, out.bids, market::BidId{d.owner, d.dseq, 0, 0, ""}, same);
+    copy_range(state.leases, out.leases, market::BidId{d.owner, d.dseq, 0, 0, ""}, same);
+    copy_range(state.payments, out.payments, market::BidId{d.owner, d.dseq, 0, 0, ""}, same);
+    if (auto it = state.accounts.find(market::account_id(d)); it != state.accounts.end()) out.accounts.emplace(*it);
+    for (const auto& [id, bid] : out.bids) {
+      if (auto it = state.accounts.find(market::account_id(id)); it != state.accounts.end()) out.accounts.emplace(*it);
+    }
+  }
+  if (scope.provider) {
+    if (auto it = state.providers.find(*scope.provider); it != state.providers.end()) out.providers.emplace(*it);
+  }
+  if (scope.audit) {
+    if (auto it = state.audits.find(*scope.audit); it != state.audits.end()) out.audits.emplace(*it);
+  }
+  return out;
+}
+
+// Addresses whose balances a transaction may have moved: the scope's, every depositor
+// and bidder of the deployment, and every party its events name.
+void collect_addresses(const State& part, std::set<Address>& into) {
+  for (const auto& [id, account] : part.accounts) {
+    into.insert(account.owner);
+    for (const market::Deposit& deposit : account.deposits) into.insert(deposit.depositor);
+  }
+  for (const auto& [id, bid] : part.bids) into.insert(id.provider);
+}
+
+std::string audit_key(const std::pair<Address, Address>& key) { return key.first + "/" + key.second; }
+
+template <typename K, typename V, typename IdOf>
+Status write_map(SqliteStore& store, const std::map<K, V>& before, const std::map<K, V>& after, const char* kind,
+                 IdOf id_of) {
+  for (const auto& [key, value] : after) {
+    auto it = before.find(key);
+    if (it == before.end() || !(it->second == value)) {
+      if (Status s = store.put(value); !s) return s;
+    }
+  }
+  for (const auto& [key, value] : before) {
+    if (!after.count(key)) {
+      if (Status s = store.erase(kind, id_of(key)); !s) return s;
+    }
+  }
+  return ok();
+}
+
+Status write_changes(SqliteStore& store, const State& before, const State& after) {
+  auto str = [](const auto& id) { return market::to_string(id); };
+  if (Status s = write_map(store, before.deployments, after.deployments, "deployment", str); !s) return s;
+  if (Status s = write_map(store, before.groups, after.groups, "group", str); !s) return s;
+  if (Status s = write_map(store, before.orders, after.orders, "order", str); !s) return s;
+  if (Status s = write_map(store, before.bids, after.bids, "bid", str); !s) return s;
+  if (Status s = write_map(store, before.leases, after.leases, "lease", str); !s) return s;
+  if (Status s = write_map(store, before.payments, after.payments, "payment", str); !s) return s;
+  if (Status s = write_map(store, before.accounts, after.accounts, "escrow_account", [](const std::string& id) { return id; }); !s) return s;
+  if (Status s = write_map(store, before.providers, after.providers, "provider", [](const Address& a) { return a; }); !s) return s;
+  if (Status s = write_map(store, before.audits, after.audits, "audit", audit_key); !s) return s;
+  if (before.supply != after.supply) {
+    if (Status s = store.put_supply(after.supply); !s) return s;
+  }
+  return ok();
+}
+
+template <typename T>
+bool matches(const std::optional<T>& want, const T& have) {
+  return !want || *want == have;
+}
+
+std::int64_t blocks_since(std::int64_t now_ms, const ChainMeta& meta) {
+  if (now_ms <= meta.genesis_time_ms) return 0;
+  return (now_ms - meta.genesis_time_ms) / static_cast<std::int64_t>(meta.block_interval_ms);
+}
+
+} // namespace
+
+struct EmbeddedLedger::Impl {
+  SqliteStore store;
+  const Clock* clock = nullptr;
+  StoredLedger cache;
+  std::int64_t data_version = -1;
+  bool dirty = true;  // memory may be ahead of or behind the file: reload before use
+  std::mutex mutex;   // one operation at a time (an HTTP server calls from many threads)
+
+  Impl(SqliteStore s, const Clock* c) : store(std::move(s)), clock(c) {}
+
+  Height current_height() const {
+    return 1 + static_cast<Height>(blocks_since(clock->now_ms(), cache.meta)) + cache.meta.height_offset;
+  }
+
+  // Call inside a transaction: reloads when another connection committed since.
+  Status sync() {
+    Result<std::int64_t> version = store.db().data_version();
+    if (!version) return version.error();
+    if (!dirty && *version == data_version) return ok();
+    Result<StoredLedger> loaded = store.load();
+    if (!loaded) return loaded.error();
+    cache = std::move(*loaded);
+    data_version = *version;
+    dirty = false;
+    return ok();
+  }
+
+  Status sync_for_read() {
+    Result<sqlite::Transaction> tx = sqlite::Transaction::begin(store.db(), sqlite::Transaction::Kind::deferred);
+    if (!tx) return tx.error();
+    if (Status s = sync(); !s) return s;
+    return tx->commit();
+  }
+
+  // Applies one message for `signer` and writes what changed. The state is untouched
+  // when the market refuses; on a storage failure the cache is marked dirty.
+  Result<std::vector<market::Event>> apply_and_write(const market::Msg& msg, const Address& signer, Height height,
+                                                     const std::string& hash,
+                                                     const std::optional<std::pair<std::uint64_t, std::string>>& seq) {
+    Scope scope = scope_of(msg, signer);
+    State before = slice(cache.state, scope);
+    Result<std::vector<market::Event>> events = market::apply(cache.state, msg, signer, height);
+    if (!events) return events.error();
+    State after = slice(cache.state, scope);
+    std::set<Address> addresses = scope.addresses;
+    collect_addresses(before, addresses);
+    collect_addresses(after, addresses);
+    for (const market::Event& e : *events) {
+      for (const Address* a : {&e.owner, &e.provider, &e.address}) {
+        if (!a->empty()) addresses.insert(*a);
+      }
+    }
+    if (seq) {
+      AccountRow& row = cache.accounts[signer];
+      row.sequence = seq->first + 1;
+      row.pubkey = seq->second;
+    }
+    Status written = write_changes(store, before, after);
+    for (const Address& address : addresses) {
+      if (!written) break;
+      auto balance = cache.state.balances.find(address);
+      auto row = cache.accounts.find(address);
+      bool has_balance = balance != cache.state.balances.end();
+      if (!has_balance && row == cache.accounts.end()) continue;
+      static const std::map<std::string, Amount> k_empty;
+      written = store.put_account(address, row == cache.accounts.end() ? AccountRow{} : row->second,
+                                  has_balance ? balance->second : k_empty);
+      if (row == cache.accounts.end() && written) cache.accounts[address] = AccountRow{};
+    }
+    for (const market::Event& e : *events) {
+      if (!written) break;
+      Result<std::uint64_t> cursor = store.append_event(hash, e);
+      if (!cursor) written = cursor.error();
+    }
+    if (!written) {
+      dirty = true;
+      return written.error();
+    }
+    return events;
+  }
+
+  // Sequence check and apply for a transaction whose signature is already verified.
+  Result<TxReceipt> apply_verified(const SignedTx& tx, Height height) {
+    std::uint64_t next = 0;
+    if (auto it = cache.accounts.find(tx.signer); it != cache.accounts.end()) next = it->second.sequence;
+    if (tx.sequence != next) {
+      std::string why = tx.sequence < next ? "it was already used (a replay or a duplicate)"
+                                           : "earlier transactions of this account are missing";
+      return refused("sequence " + std::to_string(tx.sequence) + " is not " + tx.signer + "'s next sequence " +
+                         std::to_string(next) + ": " + why + "; sign again with sequence " + std::to_string(next),
+                     "sequence");
+    }
+    // One encoding serves as the stored body and as the input of the hash (tx_hash).
+    std::string body = to_json(tx).dump();
+    std::string hash = util::sha256_hex(body);
+    Result<std::vector<market::Event>> events =
+        apply_and_write(tx.msg, tx.signer, height, hash, std::make_pair(tx.sequence, tx.pubkey));
+    if (!events) return events.error();
+    if (Status s = store.put_tx(hash, height, tx.signer, tx.sequence, body); !s) {
+      dirty = true;
+      return s.error();
+    }
+    return TxReceipt{height, hash, tx.sequence, std::move(*events)};
+  }
+
+  Result<std::string> chain_id() {
+    if (dirty || cache.meta.chain_id.empty()) {
+      if (Status s = sync_for_read(); !s) return s.error();
+    }
+    return cache.meta.chain_id;
+  }
+};
+
+EmbeddedLedger::EmbeddedLedger(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+EmbeddedLedger::~EmbeddedLedger() = default;
+
+Result<std::unique_ptr<EmbeddedLedger>> EmbeddedLedger::open(const std::filesystem::path& path,
+                                                             const OpenOptions& options) {
+  if (!options.clock) return make_error(ErrorKind::failure, "EmbeddedLedger::open needs a clock");
+  std::optional<GenesisOptions> genesis;
+  if (options.create_if_missing) genesis = options.genesis;
+  Result<SqliteStore> store = SqliteStore::open(path, options.create_if_missing, genesis, options.clock->now_ms());
+  if (!store) return store.error();
+  auto impl = std::make_unique<Impl>(std::move(*store), options.clock);
+  if (Status s = impl->sync_for_read(); !s) return s.error();
+  return std::unique_ptr<EmbeddedLedger>(new EmbeddedLedger(std::move(impl)));
+}
+
+Result<std::unique_ptr<EmbeddedLedger>> EmbeddedLedger::init(const std::filesystem::path& path, const Clock& clock,
+                                                             const GenesisOptions& genesis) {
+  std::error_code ec;
+  if (path != ":memory:" && std::filesystem::exists(path, ec))
+    return make_error(ErrorKind::invalid, "a ledger already exists at " + path.string() +
+                                              "; remove it first or choose another file with --ledger");
+  OpenOptions options;
+  options.clock = &clock;
+  options.create_if_missing = true;
+  options.genesis = genesis;
+  return open(path, options);
+}
+
+Result<TxReceipt> EmbeddedLedger::submit(const SignedTx& tx) {
+  std::lock_guard lock(m_impl->mutex);
+  Result<std::string> chain = m_impl->chain_id();
+  if (!chain) return chain.error();
+  if (Status s = verify_tx_signature(tx, *chain); !s) return s.error();
+  Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
+  if (!db_tx) return db_tx.error();
+  if (Status s = m_impl->sync(); !s) return s.error();
+  Result<TxReceipt> receipt = m_impl->apply_verified(tx, m_impl->current_height());
+  if (!receipt) return receipt;  // rolled back; the market left the state untouched
+  if (Status s = db_tx->commit(); !s) {
+    m_impl->dirty = true;
+    return s.error();
+  }
+  return receipt;
+}
+
+Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& txs) {
+  std::lock_guard lock(m_impl->mutex);
+  Result<std::string> chain = m_impl->chain_id();
+  if (!chain) return chain.error();
+  // Signatures are independent of state: check them on every core first.
+  std::vector<Status> verified(txs.size(), ok());
+  unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16);
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, txs.size() / 32 + 1));
+  {
+    auto verify_share = [&](unsigned t) {
+      for (std::size_t i = t; i < txs.size(); i += threads) verified[i] = verify_tx_signature(txs[i], *chain);
+    };
+    std::vector<std::thread> workers;
+    for (unsigned t = 1; t < threads; ++t) workers.emplace_back(verify_share, t);
+    verify_share(0);
+    for (std::thread& w : workers) w.join();
+  }
+  Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
+  if (!db_tx) return db_tx.error();
+  if (Status s = m_impl->sync(); !s) return s.error();
+  Height height = m_impl->current_height();
+  BatchResult out;
+  out.reserve(txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    if (!verified[i]) {
+      out.push_back(verified[i].error());
+      continue;
+    }
+    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], height);
+    if (!receipt && m_impl->dirty) return receipt.error();  // storage failure: nothing commits
+    out.push_back(std::move(receipt));
+  }
+  if (Status s = db_tx->commit(); !s) {
+    m_impl->dirty = true;
+    return s.error();
+  }
+  return out;
+}
+
+Result<ChainInfo> EmbeddedLedger::info() {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  const StoredLedger& c = m_impl->cache;
+  ChainInfo info;
+  info.chain_id = c.meta.chain_id;
+  info.genesis_time_ms = c.meta.genesis_time_ms;
+  info.block_interval_ms = c.meta.block_interval_ms;
+  info.height_offset = c.meta.height_offset;
+  info.height = m_impl->current_height();
+  info.faucet = c.state.params.faucet_enabled;
+  info.can_advance = true;
+  info.params = c.state.params;
+  return info;
+}
+
+Result<Height> EmbeddedLedger::height() {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  return m_impl->current_height();
+}
+
+Result<AccountInfo> EmbeddedLedger::account(const Address& address) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  AccountInfo info;
+  info.address = address;
+  if (auto it = m_impl->cache.state.balances.find(address); it != m_impl->cache.state.balances.end())
+    info.balances = it->second;
+  if (auto it = m_impl->cache.accounts.find(address); it != m_impl->cache.accounts.end()) {
+    info.next_sequence = it->second.sequence;
+    info.pubkey = it->second.pubkey;
+  }
+  return info;
+}
+
+Result<std::vector<market::Deployment>> EmbeddedLedger::deployments(const DeploymentFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Deployment> out;
+  for (const auto& [id, d] : m_impl->cache.state.deployments) {
+    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.state, d.state)) out.push_back(d);
+  }
+  return out;
+}
+
+Result<market::Deployment> EmbeddedLedger::deployment(const DeploymentId& id) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  Result<const market::Deployment*> found = market::find_deployment(m_impl->cache.state, id);
+  if (!found) return found.error();
+  return **found;
+}
+
+Result<std::vector<market::Group>> EmbeddedLedger::groups(const GroupFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Group> out;
+  for (const auto& [id, g] : m_impl->cache.state.groups) {
+    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) && matches(f.state, g.state))
+      out.push_back(g);
+  }
+  return out;
+}
+
+Result<std::vector<market::Order>> EmbeddedLedger::orders(const OrderFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Order> out;
+  for (const auto& [id, o] : m_impl->cache.state.orders) {
+    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) &&
+        matches(f.oseq, id.oseq) && matches(f.state, o.state))
+      out.push_back(o);
+  }
+  return out;
+}
+
+Result<std::vector<market::Bid>> EmbeddedLedger::bids(const BidFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Bid> out;
+  for (const auto& [id, b] : m_impl->cache.state.bids) {
+    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) &&
+        matches(f.oseq, id.oseq) && matches(f.provider, id.provider) && matches(f.state, b.state))
+      out.push_back(b);
+  }
+  return out;
+}
+
+Result<std::vector<market::Lease>> EmbeddedLedger::leases(const LeaseFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Lease> out;
+  for (const auto& [id, l] : m_impl->cache.state.leases) {
+    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) &&
+        matches(f.oseq, id.oseq) && matches(f.provider, id.provider) && matches(f.state, l.state))
+      out.push_back(l);
+  }
+  return out;
+}
+
+Result<EscrowView> EmbeddedLedger::escrow(const DeploymentId& id) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  const State& state = m_impl->cache.state;
+  auto account = state.accounts.find(market::account_id(id));
+  if (account == state.accounts.end())
+    return make_error(ErrorKind::not_found, "no escrow account for deployment " + market::to_string(id));
+  EscrowView view;
+  view.height = m_impl->current_height();
+  view.account = account->second;
+  if (Result<market::SettlementPlan> plan = market::plan_settlement(state, id, view.height); plan) {
+    view.overdrawn = plan->overdrawn;
+    view.account.balance = plan->balance_after;
+  }
+  for (const auto& [lease, payment] : state.payments) {
+    if (payment.account != view.account.id) continue;
+    market::Payment projected = payment;
+    if (Result<Amount> earned = market::projected_payment(state, lease, view.height); earned)
+      projected.balance = *earned;
+    view.payments.push_back(std::move(projected));
+  }
+  if (Result<market::DecCoin> rate = market::burn_rate(state, id); rate) view.burn_rate = *rate;
+  if (Result<std::optional<std::uint64_t>> runway = market::runway(state, id, view.height); runway)
+    view.runway_blocks = *runway;
+  return view;
+}
+
+Result<std::vector<market::Provider>> EmbeddedLedger::providers() {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::Provider> out;
+  for (const auto& [address, p] : m_impl->cache.state.providers) out.push_back(p);
+  return out;
+}
+
+Result<market::Provider> EmbeddedLedger::provider(const Address& address) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  Result<const market::Provider*> found = market::find_provider(m_impl->cache.state, address);
+  if (!found) return found.error();
+  return **found;
+}
+
+Result<std::vector<market::AuditorSignature>> EmbeddedLedger::audits(const AuditFilter& f) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  std::vector<market::AuditorSignature> out;
+  for (const auto& [key, audit] : m_impl->cache.state.audits) {
+    if (matches(f.provider, audit.provider) && matches(f.auditor, audit.auditor)) out.push_back(audit);
+  }
+  return out;
+}
+
+Result<market::ProviderStats> EmbeddedLedger::provider_stats(const Address& provider) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  return market::provider_stats(m_impl->cache.state, provider);
+}
+
+Result<EventPage> EmbeddedLedger::events(const EventQuery& query) {
+  std::lock_guard lock(m_impl->mutex);
+  return m_impl->store.events(query);
+}
+
+Result<market::State> EmbeddedLedger::snapshot() {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status s = m_impl->sync_for_read(); !s) return s.error();
+  return m_impl->cache.state;
+}
+
+Result<Height> EmbeddedLedger::advance(std::uint64_t blocks) {
+  std::lock_guard lock(m_impl->mutex);
+  if (blocks > 1'000'000'000ull)
+    return make_error(ErrorKind::invalid, "advance by at most 1000000000 blocks at a time");
+  Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
+  if (!db_tx) return db_tx.error();
+  if (Status s = m_impl->sync(); !s) return s.error();
+  std::uint64_t offset = m_impl->cache.meta.height_offset + blocks;
+  if (Status s = m_impl->store.put_meta("height_offset", std::to_string(offset)); !s) return s.error();
+  if (Status s = db_tx->commit(); !s) {
+    m_impl->dirty = true;
+    return s.error();
+  }
+  m_impl->cache.meta.height_offset = offset;
+  return m_impl->current_height();
+}
+
+Result<TxReceipt> EmbeddedLedger::fund(const Address& address, const market::Coin& amount) {
+  std::lock_guard lock(m_impl->mutex);
+  if (Status valid = validate_address(address); !valid) return valid.error();
+  Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
+  if (!db_tx) return db_tx.error();
+  if (Status s = m_impl->sync(); !s) return s.error();
+  if (!m_impl->cache.state.params.faucet_enabled)
+    return refused("this ledger has no faucet; fund accounts at genesis (`akt ledger init --genesis ADDRESS=AMOUNT`) "
+                   "or send from a funded key");
+  Height height = m_impl->current_height();
+  Result<std::uint64_t> last = m_impl->store.last_cursor();
+  if (!last) return last.error();
+  // Unique per mint: the event log position is, and it is part of the hash.
+  std::string hash = util::sha256_hex("fund/" + address + "/" + market::format_coin(amount) + "/" +
+                                      std::to_string(*last) + "/" + m_impl->cache.meta.chain_id);
+  market::Msg msg = market::MsgFund{address, amount};
+  Result<std::vector<market::Event>> events = m_impl->apply_and_write(msg, address, height, hash, std::nullopt);
+  if (!events) return events.error();
+  if (Status s = db_tx->commit(); !s) {
+    m_impl->dirty = true;
+    return s.error();
+  }
+  return TxReceipt{height, hash, 0, std::move(*events)};
+}
+
+Result<bool> EmbeddedLedger::consistent_with_file() {
+  std::lock_guard lock(m_impl->mutex);
+  Result<StoredLedger> loaded = m_impl->store.load();
+  if (!loaded) return loaded.error();
+  return loaded->state == m_impl->cache.state && loaded->accounts == m_impl->cache.accounts;
+}
+
+} // namespace akt::ledger

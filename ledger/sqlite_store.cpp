@@ -1,0 +1,471 @@
+#include "ledger/sqlite_store.hpp"
+
+#include <charconv>
+
+#include "market/codec.hpp"
+
+namespace akt::ledger {
+namespace {
+
+using Json = nlohmann::json;
+
+// Version 1: the first schema. Later versions append a step here; never edit a step.
+constexpr const char* k_migration_1 = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts(
+  address TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL DEFAULT 0,
+  pubkey TEXT NOT NULL DEFAULT '',
+  balances TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS objects(
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  owner TEXT, dseq INTEGER, gseq INTEGER, oseq INTEGER, provider TEXT,
+  state TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  PRIMARY KEY(kind, id));
+CREATE INDEX IF NOT EXISTS objects_by_owner ON objects(kind, owner, dseq, gseq, oseq);
+CREATE INDEX IF NOT EXISTS objects_by_provider ON objects(kind, provider);
+CREATE TABLE IF NOT EXISTS events(
+  cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+  height INTEGER NOT NULL,
+  tx_hash TEXT NOT NULL,
+  type TEXT NOT NULL,
+  owner TEXT, dseq INTEGER, provider TEXT, address TEXT,
+  body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_deployment ON events(owner, dseq);
+CREATE INDEX IF NOT EXISTS events_by_provider ON events(provider);
+CREATE TABLE IF NOT EXISTS txs(
+  hash TEXT PRIMARY KEY,
+  height INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  body TEXT NOT NULL);
+)sql";
+
+const char* const k_migrations[] = {k_migration_1};
+
+enum Slot : int {
+  s_put_meta,
+  s_put_account,
+  s_put_object,
+  s_erase_object,
+  s_append_event,
+  s_put_tx,
+  s_slot_count,
+};
+
+Error store_error(ErrorKind kind, std::string message) { return make_error(kind, std::move(message)); }
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+  std::uint64_t out = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::int64_t> parse_i64(std::string_view text) {
+  std::int64_t out = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return out;
+}
+
+std::string amounts_json(const std::map<std::string, Amount>& amounts) {
+  Json doc = Json::object();
+  for (const auto& [denom, amount] : amounts) doc[denom] = std::to_string(amount);
+  return doc.dump();
+}
+
+Result<std::map<std::string, Amount>> amounts_from(const std::string& text, const std::string& where) {
+  Json doc = Json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return store_error(ErrorKind::failure, where + ": damaged amounts");
+  std::map<std::string, Amount> out;
+  for (const auto& item : doc.items()) {
+    std::optional<std::uint64_t> amount =
+        item.value().is_string() ? parse_u64(item.value().get<std::string>()) : std::nullopt;
+    if (!amount) return store_error(ErrorKind::failure, where + ": damaged amount for " + item.key());
+    out[item.key()] = *amount;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+// Decodes a stored object into its map; the codec's error names what is damaged.
+template <typename T, typename Decode, typename Key>
+Status load_into(std::map<Key, T>& into, const Json& body, Decode decode, Key (*key_of)(const T&),
+                 const std::string& where) {
+  Result<T> value = decode(body);
+  if (!value) return store_error(ErrorKind::failure, where + ": " + to_string(value.error()));
+  Key key = key_of(*value);
+  into.emplace(std::move(key), std::move(*value));
+  return ok();
+}
+
+market::DeploymentId key_deployment(const market::Deployment& v) { return v.id; }
+market::GroupId key_group(const market::Group& v) { return v.id; }
+market::OrderId key_order(const market::Order& v) { return v.id; }
+market::BidId key_bid(const market::Bid& v) { return v.id; }
+market::LeaseId key_lease(const market::Lease& v) { return v.id; }
+market::Address key_provider(const market::Provider& v) { return v.owner; }
+std::pair<market::Address, market::Address> key_audit(const market::AuditorSignature& v) {
+  return {v.provider, v.auditor};
+}
+std::string key_account(const market::Account& v) { return v.id; }
+market::LeaseId key_payment(const market::Payment& v) { return v.id; }
+
+} // namespace
+
+Result<SqliteStore> SqliteStore::open(const std::filesystem::path& path, bool create_if_missing,
+                                      const std::optional<GenesisOptions>& genesis, std::int64_t now_ms) {
+  bool memory = path == ":memory:";
+  std::error_code ec;
+  if (!memory && !create_if_missing && !std::filesystem::exists(path, ec))
+    return store_error(ErrorKind::not_found, "no ledger at " + path.string() + "; create one with `akt ledger init`");
+  if (!memory && path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  Result<sqlite::Database> db = sqlite::Database::open(
+      path, create_if_missing ? sqlite::OpenMode::read_write_create : sqlite::OpenMode::read_write);
+  if (!db) return db.error();
+  SqliteStore store(std::move(*db));
+  store.m_statements.resize(s_slot_count);
+  if (!memory) {
+    if (Status s = store.m_db.exec("PRAGMA journal_mode=WAL"); !s) return s.error();
+  }
+  if (Status s = store.m_db.exec("PRAGMA synchronous=FULL"); !s) return s.error();
+  if (Status s = store.m_db.exec("PRAGMA foreign_keys=ON"); !s) return s.error();
+  if (Status s = store.migrate(); !s) return s.error();
+
+  Result<sqlite::Transaction> tx = sqlite::Transaction::begin(store.m_db);
+  if (!tx) return tx.error();
+  Result<sqlite::Statement> has_chain = store.m_db.prepare("SELECT value FROM meta WHERE key = 'chain_id'");
+  if (!has_chain) return has_chain.error();
+  Result<bool> row = has_chain->step();
+  if (!row) return row.error();
+  bool exists = *row;
+  has_chain->reset();
+  if (!exists) {
+    if (!genesis)
+      return store_error(ErrorKind::not_found, "ledger " + path.string() + " has no chain; create one with `akt ledger init`");
+    if (Status s = store.init_genesis(*genesis, now_ms); !s) return s.error();
+  }
+  if (Status s = tx->commit(); !s) return s.error();
+  return store;
+}
+
+Result<int> SqliteStore::schema_version() {
+  Result<sqlite::Statement> stmt = m_db.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.error();
+  Result<bool> row = stmt->step();
+  if (!row) return row.error();
+  return static_cast<int>(stmt->column_int64(0));
+}
+
+Status SqliteStore::migrate() {
+  Result<sqlite::Transaction> tx = sqlite::Transaction::begin(m_db);
+  if (!tx) return tx.error();
+  Result<int> version = schema_version();
+  if (!version) return version.error();
+  constexpr int k_known = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
+  if (*version > k_known)
+    return store_error(ErrorKind::failure, "ledger " + m_db.path().string() + " has schema version " +
+                                               std::to_string(*version) + ", newer than this akt understands (" +
+                                               std::to_string(k_known) + "); upgrade akt");
+  for (int v = *version; v < k_known; ++v) {
+    if (Status s = m_db.exec(k_migrations[v]); !s) return s;
+    if (Status s = m_db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s) return s;
+  }
+  return tx->commit();
+}
+
+Status SqliteStore::init_genesis(const GenesisOptions& genesis, std::int64_t now_ms) {
+  market::Params params = genesis.params.value_or(market::Params{});
+  params.faucet_enabled = genesis.faucet;
+  market::State state = market::genesis(params);
+  for (const auto& [address, coin] : genesis.accounts) {
+    if (Status s = market::mint(state, address, coin); !s) return s;
+  }
+  if (genesis.block_interval_ms == 0) return store_error(ErrorKind::invalid, "block interval must be positive");
+  if (Status s = put_meta("chain_id", genesis.chain_id); !s) return s;
+  if (Status s = put_meta("genesis_time_ms", std::to_string(now_ms)); !s) return s;
+  if (Status s = put_meta("block_interval_ms", std::to_string(genesis.block_interval_ms)); !s) return s;
+  if (Status s = put_meta("height_offset", "0"); !s) return s;
+  if (Status s = put_meta("params", market::to_json(params).dump()); !s) return s;
+  if (Status s = put_supply(state.supply); !s) return s;
+  for (const auto& [address, balances] : state.balances) {
+    if (Status s = put_account(address, AccountRow{}, balances); !s) return s;
+  }
+  return ok();
+}
+
+Result<sqlite::Statement*> SqliteStore::cached(int slot, const char* sql) {
+  std::optional<sqlite::Statement>& stmt = m_statements[static_cast<std::size_t>(slot)];
+  if (!stmt) {
+    Result<sqlite::Statement> prepared = m_db.prepare(sql);
+    if (!prepared) return prepared.error();
+    stmt.emplace(std::move(*prepared));
+  }
+  return &*stmt;
+}
+
+Status SqliteStore::put_meta(const std::string& key, const std::string& value) {
+  Result<sqlite::Statement*> stmt = cached(s_put_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+  if (!stmt) return stmt.error();
+  return (*stmt)->bind(1, std::string_view(key)).bind(2, std::string_view(value)).run();
+}
+
+Status SqliteStore::put_account(const Address& address, const AccountRow& row,
+                                const std::map<std::string, Amount>& balances) {
+  Result<sqlite::Statement*> stmt =
+      cached(s_put_account, "INSERT OR REPLACE INTO accounts(address, sequence, pubkey, balances) VALUES(?1, ?2, ?3, ?4)");
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(address))
+      .bind(2, static_cast<std::int64_t>(row.sequence))
+      .bind(3, std::string_view(row.pubkey))
+      .bind(4, std::string_view(amounts_json(balances)))
+      .run();
+}
+
+Status SqliteStore::put_supply(const std::map<std::string, Amount>& supply) {
+  return put_meta("supply", amounts_json(supply));
+}
+
+Status SqliteStore::put_object(const std::string& kind, const std::string& id, const std::optional<std::string>& owner,
+                               std::optional<std::int64_t> dseq, std::optional<std::int64_t> gseq,
+                               std::optional<std::int64_t> oseq, const std::optional<std::string>& provider,
+                               const std::string& state, const std::string& body) {
+  Result<sqlite::Statement*> stmt = cached(
+      s_put_object,
+      "INSERT OR REPLACE INTO objects(kind, id, owner, dseq, gseq, oseq, provider, state, body) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(kind))
+      .bind(2, std::string_view(id))
+      .bind(3, owner)
+      .bind(4, dseq)
+      .bind(5, gseq)
+      .bind(6, oseq)
+      .bind(7, provider)
+      .bind(8, std::string_view(state))
+      .bind(9, std::string_view(body))
+      .run();
+}
+
+Status SqliteStore::put(const market::Deployment& v) {
+  return put_object("deployment", market::to_string(v.id), v.id.owner, i64(v.id.dseq), std::nullopt, std::nullopt,
+                    std::nullopt, market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Group& v) {
+  return put_object("group", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), std::nullopt,
+                    std::nullopt, market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Order& v) {
+  return put_object("order", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
+                    std::nullopt, market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Bid& v) {
+  return put_object("bid", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
+                    v.id.provider, market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Lease& v) {
+  return put_object("lease", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
+                    v.id.provider, market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Provider& v) {
+  return put_object("provider", v.owner, std::nullopt, std::nullopt, std::nullopt, std::nullopt, v.owner, "",
+                    market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::AuditorSignature& v) {
+  return put_object("audit", v.provider + "/" + v.auditor, v.auditor, std::nullopt, std::nullopt, std::nullopt,
+                    v.provider, "", market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Account& v) {
+  return put_object("escrow_account", v.id, v.owner, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                    market::to_string(v.state), market::to_json(v).dump());
+}
+Status SqliteStore::put(const market::Payment& v) {
+  return put_object("payment", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
+                    v.id.provider, market::to_string(v.state), market::to_json(v).dump());
+}
+
+Status SqliteStore::erase(const std::string& kind, const std::string& id) {
+  Result<sqlite::Statement*> stmt = cached(s_erase_object, "DELETE FROM objects WHERE kind = ?1 AND id = ?2");
+  if (!stmt) return stmt.error();
+  return (*stmt)->bind(1, std::string_view(kind)).bind(2, std::string_view(id)).run();
+}
+
+Result<std::uint64_t> SqliteStore::append_event(const std::string& tx_hash, const market::Event& event) {
+  Result<sqlite::Statement*> stmt = cached(
+      s_append_event,
+      "INSERT INTO events(height, tx_hash, type, owner, dseq, provider, address, body) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!stmt) return stmt.error();
+  auto opt = [](const std::string& s) { return s.empty() ? std::optional<std::string>() : std::optional<std::string>(s); };
+  Status s = (*stmt)
+                 ->bind(1, static_cast<std::int64_t>(event.height))
+                 .bind(2, std::string_view(tx_hash))
+                 .bind(3, std::string_view(market::to_string(event.type)))
+                 .bind(4, opt(event.owner))
+                 .bind(5, event.owner.empty() ? std::nullopt : i64(event.dseq))
+                 .bind(6, opt(event.provider))
+                 .bind(7, opt(event.address))
+                 .bind(8, std::string_view(market::to_json(event).dump()))
+                 .run();
+  if (!s) return s.error();
+  return static_cast<std::uint64_t>(m_db.last_insert_rowid());
+}
+
+Status SqliteStore::put_tx(const std::string& hash, Height height, const Address& signer, std::uint64_t sequence,
+                           const std::string& body) {
+  Result<sqlite::Statement*> stmt = cached(
+      s_put_tx, "INSERT OR REPLACE INTO txs(hash, height, signer, sequence, body) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(hash))
+      .bind(2, static_cast<std::int64_t>(height))
+      .bind(3, std::string_view(signer))
+      .bind(4, static_cast<std::int64_t>(sequence))
+      .bind(5, std::string_view(body))
+      .run();
+}
+
+Result<ChainMeta> SqliteStore::load_meta() {
+  Result<sqlite::Statement> stmt = m_db.prepare("SELECT key, value FROM meta");
+  if (!stmt) return stmt.error();
+  std::map<std::string, std::string> values;
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    values[stmt->column_text(0)] = stmt->column_text(1);
+  }
+  ChainMeta meta;
+  meta.chain_id = values["chain_id"];
+  std::optional<std::int64_t> genesis = parse_i64(values["genesis_time_ms"]);
+  std::optional<std::uint64_t> interval = parse_u64(values["block_interval_ms"]);
+  std::optional<std::uint64_t> offset = parse_u64(values["height_offset"]);
+  if (meta.chain_id.empty() || !genesis || !interval || *interval == 0 || !offset)
+    return store_error(ErrorKind::failure, "ledger " + m_db.path().string() + ": damaged chain metadata");
+  meta.genesis_time_ms = *genesis;
+  meta.block_interval_ms = *interval;
+  meta.height_offset = *offset;
+  return meta;
+}
+
+Result<StoredLedger> SqliteStore::load() {
+  StoredLedger out;
+  Result<ChainMeta> meta = load_meta();
+  if (!meta) return meta.error();
+  out.meta = std::move(*meta);
+  const std::string where = "ledger " + m_db.path().string();
+
+  {
+    Result<sqlite::Statement> stmt = m_db.prepare("SELECT key, value FROM meta WHERE key IN ('params', 'supply')");
+    if (!stmt) return stmt.error();
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      std::string key = stmt->column_text(0);
+      std::string value = stmt->column_text(1);
+      if (key == "params") {
+        Result<Json> doc = market::parse_json(value);
+        if (!doc) return store_error(ErrorKind::failure, where + ": damaged params");
+        Result<market::Params> params = market::params_from_json(*doc);
+        if (!params) return store_error(ErrorKind::failure, where + ": damaged params: " + to_string(params.error()));
+        out.state.params = std::move(*params);
+      } else {
+        Result<std::map<std::string, Amount>> supply = amounts_from(value, where + ": supply");
+        if (!supply) return supply.error();
+        out.state.supply = std::move(*supply);
+      }
+    }
+  }
+  {
+    Result<sqlite::Statement> stmt = m_db.prepare("SELECT address, sequence, pubkey, balances FROM accounts");
+    if (!stmt) return stmt.error();
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      Address address = stmt->column_text(0);
+      AccountRow account{static_cast<std::uint64_t>(stmt->column_int64(1)), stmt->column_text(2)};
+      Result<std::map<std::string, Amount>> balances = amounts_from(stmt->column_text(3), where + ": account " + address);
+      if (!balances) return balances.error();
+      if (!balances->empty()) out.state.balances[address] = std::move(*balances);
+      out.accounts[address] = std::move(account);
+    }
+  }
+  Result<sqlite::Statement> stmt = m_db.prepare("SELECT kind, id, body FROM objects");
+  if (!stmt) return stmt.error();
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    std::string kind = stmt->column_text(0);
+    std::string object_where = where + ": " + kind + " " + stmt->column_text(1);
+    Result<Json> body = market::parse_json(stmt->column_text(2));
+    if (!body) return store_error(ErrorKind::failure, object_where + ": damaged JSON");
+    Status loaded = ok();
+    market::State& s = out.state;
+    if (kind == "deployment") loaded = load_into(s.deployments, *body, market::deployment_from_json, key_deployment, object_where);
+    else if (kind == "group") loaded = load_into(s.groups, *body, market::group_from_json, key_group, object_where);
+    else if (kind == "order") loaded = load_into(s.orders, *body, market::order_from_json, key_order, object_where);
+    else if (kind == "bid") loaded = load_into(s.bids, *body, market::bid_from_json, key_bid, object_where);
+    else if (kind == "lease") loaded = load_into(s.leases, *body, market::lease_from_json, key_lease, object_where);
+    else if (kind == "provider") loaded = load_into(s.providers, *body, market::provider_from_json, key_provider, object_where);
+    else if (kind == "audit") loaded = load_into(s.audits, *body, market::audit_from_json, key_audit, object_where);
+    else if (kind == "escrow_account") loaded = load_into(s.accounts, *body, market::account_from_json, key_account, object_where);
+    else if (kind == "payment") loaded = load_into(s.payments, *body, market::payment_from_json, key_payment, object_where);
+    else loaded = store_error(ErrorKind::failure, object_where + ": unknown kind");
+    if (!loaded) return loaded.error();
+  }
+  return out;
+}
+
+Result<EventPage> SqliteStore::events(const EventQuery& query) {
+  std::string sql = "SELECT cursor, tx_hash, body FROM events WHERE cursor > ?1";
+  if (query.deployment) sql += " AND owner = ?2 AND dseq = ?3";
+  if (query.provider) sql += " AND (provider = ?4 OR address = ?4)";
+  sql += " ORDER BY cursor LIMIT ?5";
+  Result<sqlite::Statement> stmt = m_db.prepare(sql);
+  if (!stmt) return stmt.error();
+  std::size_t limit = std::min<std::size_t>(query.limit == 0 ? 1000 : query.limit, 10000);
+  stmt->bind(1, static_cast<std::int64_t>(query.after));
+  if (query.deployment) {
+    stmt->bind(2, std::string_view(query.deployment->owner));
+    stmt->bind(3, static_cast<std::int64_t>(query.deployment->dseq));
+  }
+  if (query.provider) stmt->bind(4, std::string_view(*query.provider));
+  stmt->bind(5, static_cast<std::int64_t>(limit));
+  EventPage page;
+  page.next_cursor = query.after;
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    EventRecord record;
+    record.cursor = static_cast<std::uint64_t>(stmt->column_int64(0));
+    record.tx_hash = stmt->column_text(1);
+    Result<Json> body = market::parse_json(stmt->column_text(2));
+    if (!body) return store_error(ErrorKind::failure, "damaged event " + std::to_string(record.cursor));
+    Result<market::Event> event = market::event_from_json(*body);
+    if (!event) return store_error(ErrorKind::failure, "damaged event " + std::to_string(record.cursor) + ": " + to_string(event.error()));
+    record.event = std::move(*event);
+    page.next_cursor = record.cursor;
+    page.events.push_back(std::move(record));
+  }
+  return page;
+}
+
+Result<std::uint64_t> SqliteStore::last_cursor() {
+  Result<sqlite::Statement> stmt = m_db.prepare("SELECT COALESCE(MAX(cursor), 0) FROM events");
+  if (!stmt) return stmt.error();
+  Result<bool> row = stmt->step();
+  if (!row) return row.error();
+  return static_cast<std::uint64_t>(stmt->column_int64(0));
+}
+
+} // namespace akt::ledger

@@ -1,0 +1,131 @@
+#include "ledger/tx.hpp"
+
+#include <charconv>
+
+#include "market/codec.hpp"
+
+namespace akt::ledger {
+namespace {
+
+using Json = nlohmann::json;
+
+Error tx_error(ErrorKind kind, std::string path, std::string message) {
+  Error e = make_error(kind, std::move(message));
+  e.path = std::move(path);
+  return e;
+}
+
+Result<std::uint64_t> parse_u64(const Json& value, const char* path) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (!value.is_string()) return tx_error(ErrorKind::invalid, path, "expected a decimal string");
+  const std::string& text = value.get_ref<const std::string&>();
+  std::uint64_t out = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return tx_error(ErrorKind::invalid, path, "expected an unsigned 64-bit decimal, got \"" + text + "\"");
+  return out;
+}
+
+Result<std::string> string_field(const Json& json, const char* key) {
+  if (!json.contains(key)) return tx_error(ErrorKind::invalid, key, "missing field");
+  if (!json[key].is_string()) return tx_error(ErrorKind::invalid, key, "expected a string");
+  return json[key].get<std::string>();
+}
+
+} // namespace
+
+std::string sign_bytes(std::string_view chain_id, std::uint64_t sequence, std::string_view signer,
+                       const market::Msg& msg) {
+  Json doc = Json::object();
+  doc["chain_id"] = std::string(chain_id);
+  doc["msg"] = market::to_json(msg);
+  doc["sequence"] = std::to_string(sequence);
+  doc["signer"] = std::string(signer);
+  return doc.dump();
+}
+
+SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t sequence, market::Msg msg) {
+  SignedTx tx;
+  tx.chain_id = std::string(chain_id);
+  tx.signer = key.address();
+  tx.pubkey = key.public_key().hex();
+  tx.sequence = sequence;
+  tx.msg = std::move(msg);
+  Signature sig = key.sign(sign_bytes(tx.chain_id, tx.sequence, tx.signer, tx.msg));
+  tx.signature = util::to_hex(sig);
+  return tx;
+}
+
+Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_id) {
+  if (tx.chain_id != expected_chain_id)
+    return tx_error(ErrorKind::refused, "chain_id",
+                    "transaction is for chain \"" + tx.chain_id + "\" but this ledger is \"" +
+                        std::string(expected_chain_id) + "\"");
+  Result<PublicKey> pub = PublicKey::from_hex(tx.pubkey);
+  if (!pub) return tx_error(ErrorKind::invalid, "pubkey", pub.error().message);
+  if (pub->address() != tx.signer)
+    return tx_error(ErrorKind::refused, "pubkey",
+                    "public key belongs to " + pub->address() + ", not to the signer " + tx.signer +
+                        "; only the holder of " + tx.signer + "'s key may sign for it");
+  util::Bytes sig_bytes;
+  if (!util::from_hex(tx.signature, sig_bytes) || sig_bytes.size() != 64)
+    return tx_error(ErrorKind::invalid, "signature", "expected 64 bytes of hex (r||s)");
+  Signature sig{};
+  std::copy(sig_bytes.begin(), sig_bytes.end(), sig.begin());
+  if (!pub->verify(sign_bytes(tx.chain_id, tx.sequence, tx.signer, tx.msg), sig))
+    return tx_error(ErrorKind::refused, "signature",
+                    "signature does not match the transaction; only the holder of " + tx.signer +
+                        "'s key may sign for it");
+  return ok();
+}
+
+nlohmann::json to_json(const SignedTx& tx) {
+  Json doc = Json::object();
+  doc["chain_id"] = tx.chain_id;
+  doc["signer"] = tx.signer;
+  doc["pubkey"] = tx.pubkey;
+  doc["sequence"] = std::to_string(tx.sequence);
+  doc["msg"] = market::to_json(tx.msg);
+  doc["signature"] = tx.signature;
+  return doc;
+}
+
+std::string tx_hash(const SignedTx& tx) { return util::sha256_hex(to_json(tx).dump()); }
+
+Result<SignedTx> signed_tx_from_json(const nlohmann::json& json) {
+  if (!json.is_object()) return tx_error(ErrorKind::invalid, "", "transaction must be a JSON object");
+  for (const auto& item : json.items()) {
+    const std::string& key = item.key();
+    if (key != "chain_id" && key != "signer" && key != "pubkey" && key != "sequence" && key != "msg" &&
+        key != "signature")
+      return tx_error(ErrorKind::invalid, key, "unknown field");
+  }
+  SignedTx tx;
+  Result<std::string> chain_id = string_field(json, "chain_id");
+  if (!chain_id) return chain_id.error();
+  tx.chain_id = std::move(*chain_id);
+  Result<std::string> signer = string_field(json, "signer");
+  if (!signer) return signer.error();
+  tx.signer = std::move(*signer);
+  Result<std::string> pubkey = string_field(json, "pubkey");
+  if (!pubkey) return pubkey.error();
+  tx.pubkey = std::move(*pubkey);
+  Result<std::string> signature = string_field(json, "signature");
+  if (!signature) return signature.error();
+  tx.signature = std::move(*signature);
+  if (!json.contains("sequence")) return tx_error(ErrorKind::invalid, "sequence", "missing field");
+  Result<std::uint64_t> sequence = parse_u64(json["sequence"], "sequence");
+  if (!sequence) return sequence.error();
+  tx.sequence = *sequence;
+  if (!json.contains("msg")) return tx_error(ErrorKind::invalid, "msg", "missing field");
+  Result<market::Msg> msg = market::msg_from_json(json["msg"]);
+  if (!msg) {
+    Error e = msg.error();
+    e.path = e.path.empty() ? "msg" : "msg." + e.path;
+    return e;
+  }
+  tx.msg = std::move(*msg);
+  return tx;
+}
+
+} // namespace akt::ledger

@@ -1,0 +1,48 @@
+#pragma once
+// Signed transactions. The signed bytes are the canonical JSON (sorted keys, compact) of
+// {"chain_id","msg","sequence","signer"}, so a signature binds the chain, the account's
+// sequence (no replay, no reordering) and the exact message. A transaction carries its
+// public key; the ledger checks that it hashes to the signer's address.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/keys.hpp"
+#include "market/msgs.hpp"
+#include "util/result.hpp"
+
+namespace akt::ledger {
+
+struct SignedTx {
+  std::string chain_id;
+  market::Address signer;
+  std::string pubkey;      // hex of the 33-byte compressed key
+  std::uint64_t sequence = 0;  // the signer's next sequence (0 for a fresh account)
+  market::Msg msg;
+  std::string signature;   // hex of the 64-byte r||s, low-S
+};
+
+// The exact bytes that are signed.
+std::string sign_bytes(std::string_view chain_id, std::uint64_t sequence, std::string_view signer,
+                       const market::Msg& msg);
+
+// Builds and signs a transaction from `key` (the signer is the key's address).
+SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t sequence, market::Msg msg);
+
+// Stateless checks: chain id, the public key parses and hashes to the signer, and the
+// signature is valid over sign_bytes. Errors are ErrorKind::refused (invalid for a
+// malformed field) and say what was wrong.
+Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_id);
+
+// Hex sha256 of the canonical JSON of the whole signed transaction.
+std::string tx_hash(const SignedTx& tx);
+
+// JSON transport form: {"chain_id","signer","pubkey","sequence","msg","signature"};
+// sequence is a decimal string like every other 64-bit number in akt's JSON.
+nlohmann::json to_json(const SignedTx& tx);
+// Strict: unknown or missing fields are refused (ErrorKind::invalid) with the key path.
+Result<SignedTx> signed_tx_from_json(const nlohmann::json& json);
+
+} // namespace akt::ledger
