@@ -235,7 +235,7 @@ struct EmbeddedLedger::Impl {
   }
 
   // Sequence check and apply for a transaction whose signature is already verified.
-  Result<TxReceipt> apply_verified(const SignedTx& tx, Height height) {
+  Result<TxReceipt> apply_verified(const SignedTx& tx, const CheckedTx& checked, Height height) {
     std::uint64_t next = 0;
     if (auto it = cache.accounts.find(tx.signer); it != cache.accounts.end()) next = it->second.sequence;
     if (tx.sequence != next) {
@@ -245,9 +245,8 @@ struct EmbeddedLedger::Impl {
                          std::to_string(next) + ": " + why + "; sign again with sequence " + std::to_string(next),
                      "sequence");
     }
-    // One encoding serves as the stored body and as the input of the hash (tx_hash).
-    std::string body = to_json(tx).dump();
-    std::string hash = util::sha256_hex(body);
+    const std::string& body = checked.body;
+    const std::string& hash = checked.hash;
     Result<std::vector<market::Event>> events =
         apply_and_write(tx.msg, tx.signer, height, hash, std::make_pair(tx.sequence, tx.pubkey));
     if (!events) return events.error();
@@ -298,11 +297,12 @@ Result<TxReceipt> EmbeddedLedger::submit(const SignedTx& tx) {
   std::lock_guard lock(m_impl->mutex);
   Result<std::string> chain = m_impl->chain_id();
   if (!chain) return chain.error();
-  if (Status s = verify_tx_signature(tx, *chain); !s) return s.error();
+  Result<CheckedTx> checked = check_tx(tx, *chain);
+  if (!checked) return checked.error();
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
   if (Status s = m_impl->sync(); !s) return s.error();
-  Result<TxReceipt> receipt = m_impl->apply_verified(tx, m_impl->current_height());
+  Result<TxReceipt> receipt = m_impl->apply_verified(tx, *checked, m_impl->current_height());
   if (!receipt) return receipt;  // rolled back; the market left the state untouched
   if (Status s = db_tx->commit(); !s) {
     m_impl->dirty = true;
@@ -316,12 +316,12 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
   Result<std::string> chain = m_impl->chain_id();
   if (!chain) return chain.error();
   // Signatures are independent of state: check them on every core first.
-  std::vector<Status> verified(txs.size(), ok());
+  std::vector<std::optional<Result<CheckedTx>>> verified(txs.size());
   unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, txs.size() / 32 + 1));
   {
     auto verify_share = [&](unsigned t) {
-      for (std::size_t i = t; i < txs.size(); i += threads) verified[i] = verify_tx_signature(txs[i], *chain);
+      for (std::size_t i = t; i < txs.size(); i += threads) verified[i].emplace(check_tx(txs[i], *chain));
     };
     std::vector<std::thread> workers;
     for (unsigned t = 1; t < threads; ++t) workers.emplace_back(verify_share, t);
@@ -335,11 +335,12 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
   BatchResult out;
   out.reserve(txs.size());
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    if (!verified[i]) {
-      out.push_back(verified[i].error());
+    const Result<CheckedTx>& checked = *verified[i];
+    if (!checked) {
+      out.push_back(checked.error());
       continue;
     }
-    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], height);
+    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *checked, height);
     if (!receipt && m_impl->dirty) return receipt.error();  // storage failure: nothing commits
     out.push_back(std::move(receipt));
   }

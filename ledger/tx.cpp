@@ -56,7 +56,7 @@ SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t
   return tx;
 }
 
-Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_id) {
+Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id) {
   if (tx.chain_id != expected_chain_id)
     return tx_error(ErrorKind::refused, "chain_id",
                     "transaction is for chain \"" + tx.chain_id + "\" but this ledger is \"" +
@@ -72,10 +72,27 @@ Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_i
     return tx_error(ErrorKind::invalid, "signature", "expected 64 bytes of hex (r||s)");
   Signature sig{};
   std::copy(sig_bytes.begin(), sig_bytes.end(), sig.begin());
-  if (!pub->verify(sign_bytes(tx.chain_id, tx.sequence, tx.signer, tx.msg), sig))
+  Json msg = market::to_json(tx.msg);
+  Json doc = Json::object();
+  doc["chain_id"] = tx.chain_id;
+  doc["msg"] = msg;
+  doc["sequence"] = std::to_string(tx.sequence);
+  doc["signer"] = tx.signer;
+  if (!pub->verify(doc.dump(), sig))
     return tx_error(ErrorKind::refused, "signature",
                     "signature does not match the transaction; only the holder of " + tx.signer +
                         "'s key may sign for it");
+  doc["pubkey"] = tx.pubkey;
+  doc["signature"] = tx.signature;
+  CheckedTx out;
+  out.body = doc.dump();
+  out.hash = util::sha256_hex(out.body);
+  return out;
+}
+
+Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_id) {
+  Result<CheckedTx> checked = check_tx(tx, expected_chain_id);
+  if (!checked) return checked.error();
   return ok();
 }
 

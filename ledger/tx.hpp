@@ -39,6 +39,15 @@ Status verify_tx_signature(const SignedTx& tx, std::string_view expected_chain_i
 // Hex sha256 of the canonical JSON of the whole signed transaction.
 std::string tx_hash(const SignedTx& tx);
 
+// verify_tx_signature plus the encodings a ledger stores, computed once (the message is
+// encoded a single time for both the signed bytes and the body), so that a batch can do
+// all of it in parallel before applying in order.
+struct CheckedTx {
+  std::string body;  // to_json(tx).dump()
+  std::string hash;  // sha256 of body == tx_hash(tx)
+};
+Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id);
+
 // JSON transport form: {"chain_id","signer","pubkey","sequence","msg","signature"};
 // sequence is a decimal string like every other 64-bit number in akt's JSON.
 nlohmann::json to_json(const SignedTx& tx);

@@ -208,6 +208,7 @@ TEST_CASE("ledger::EmbeddedLedger::submit refuses a replay") {
   Result<TxReceipt> first = f.ledger->submit(tx);
   REQUIRE(first);
   CHECK(first->sequence == 0);
+  CHECK(first->tx_hash == tx_hash(tx));
   Result<TxReceipt> again = f.ledger->submit(tx);
   REQUIRE_FALSE(again);
   CHECK(again.error().kind == ErrorKind::refused);
