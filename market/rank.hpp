@@ -62,6 +62,10 @@ struct BidderInfo {
 
 // Builds the info of one provider from the state (attributes, audits, lease history).
 BidderInfo bidder_info(const State& state, const Address& provider);
+// The same from what a ledger query returns: the provider's record (nullptr when it is
+// not registered), its audits (others' are ignored) and its lease history.
+BidderInfo bidder_info(const Address& provider, const Provider* record, const std::vector<AuditorSignature>& audits,
+                       const ProviderStats& stats);
 
 struct RankedBid {
   BidId id;

@@ -1,0 +1,471 @@
+#include "sim/bid_engine.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+
+namespace akt::sim {
+
+namespace {
+
+// Go's path/filepath matchChunk: matches one chunk (no '*') at the start of `s`.
+// Returns false when it does not match or the pattern is malformed.
+bool match_chunk(std::string_view chunk, std::string_view s, std::string_view& rest) {
+  while (!chunk.empty()) {
+    if (s.empty()) return false;
+    switch (chunk.front()) {
+    case '[': {
+      char r = s.front();
+      s.remove_prefix(1);
+      chunk.remove_prefix(1);
+      bool negated = !chunk.empty() && chunk.front() == '^';
+      if (negated) chunk.remove_prefix(1);
+      bool matched = false;
+      int ranges = 0;
+      while (true) {
+        if (!chunk.empty() && chunk.front() == ']' && ranges > 0) {
+          chunk.remove_prefix(1);
+          break;
+        }
+        auto get_escaped = [&chunk](char& out) {
+          if (chunk.empty() || chunk.front() == '-' || chunk.front() == ']') return false;
+          if (chunk.front() == '\\') {
+            chunk.remove_prefix(1);
+            if (chunk.empty()) return false;
+          }
+          out = chunk.front();
+          chunk.remove_prefix(1);
+          return true;
+        };
+        char lo = 0;
+        if (!get_escaped(lo)) return false;
+        char hi = lo;
+        if (!chunk.empty() && chunk.front() == '-') {
+          chunk.remove_prefix(1);
+          if (!get_escaped(hi)) return false;
+        }
+        if (lo <= r && r <= hi) matched = true;
+        ++ranges;
+      }
+      if (matched == negated) return false;
+      break;
+    }
+    case '?':
+      if (s.front() == '/') return false;
+      s.remove_prefix(1);
+      chunk.remove_prefix(1);
+      break;
+    case '\\':
+      chunk.remove_prefix(1);
+      if (chunk.empty()) return false;
+      [[fallthrough]];
+    default:
+      if (chunk.front() != s.front()) return false;
+      s.remove_prefix(1);
+      chunk.remove_prefix(1);
+    }
+  }
+  rest = s;
+  return true;
+}
+
+// Splits off the leading stars and the chunk up to the next unescaped, unbracketed '*'.
+void scan_chunk(std::string_view& pattern, bool& star, std::string_view& chunk) {
+  star = false;
+  while (!pattern.empty() && pattern.front() == '*') {
+    pattern.remove_prefix(1);
+    star = true;
+  }
+  bool in_range = false;
+  std::size_t i = 0;
+  for (; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 < pattern.size()) ++i;
+    } else if (c == '[') {
+      in_range = true;
+    } else if (c == ']') {
+      in_range = false;
+    } else if (c == '*' && !in_range) {
+      break;
+    }
+  }
+  chunk = pattern.substr(0, i);
+  pattern = pattern.substr(i);
+}
+
+// One allocation for a message built from parts: declines are the common case of a round.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
+// String equality that rejects on size and first byte before comparing the rest.
+inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a.front() == b.front() && a == b));
+}
+
+bool has_glob_meta(std::string_view pattern) {
+  return pattern.find_first_of("*?[\\") != std::string_view::npos;
+}
+
+const sdl::Attribute* find_key(const sdl::Attributes& attributes, std::string_view key) {
+  for (const auto& a : attributes)
+    if (a.key == key) return &a;
+  return nullptr;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// "1.234568": at most 6 decimals, rounded up, so that a maximum raised to it is enough.
+std::string price_ceiling_text(util::Decimal value) {
+  constexpr util::int128 k_step = util::Decimal::k_one / 1'000'000;
+  util::int128 raw = value.raw();
+  util::int128 rounded = (raw + k_step - 1) / k_step * k_step;
+  return util::Decimal::from_raw(rounded).to_short_string();
+}
+
+Decision decline(DeclineCode code, std::string message) {
+  Decision d;
+  d.decline = Decline{code, std::move(message)};
+  return d;
+}
+
+// Whether one storage capability group (capabilities/storage/<i>/<name> = value, same <i>)
+// holds every attribute of the volume. No allocation: this runs for every order.
+bool storage_offered(const sdl::Attributes& provider, const sdl::Attributes& volume) {
+  constexpr std::string_view k_prefix = "capabilities/storage/";
+  auto split = [&](std::string_view key, std::string_view& index, std::string_view& name) {
+    if (key.substr(0, k_prefix.size()) != k_prefix) return false;
+    key.remove_prefix(k_prefix.size());
+    auto slash = key.find('/');
+    if (slash == std::string_view::npos) return false;
+    index = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    return true;
+  };
+  for (const auto& candidate : provider) {
+    std::string_view index, name;
+    if (!split(candidate.key, index, name)) continue;
+    // Each group is tried once, from its first attribute.
+    bool first_of_group = true;
+    for (const auto& other : provider) {
+      if (&other == &candidate) break;
+      std::string_view i2, n2;
+      if (split(other.key, i2, n2) && i2 == index) {
+        first_of_group = false;
+        break;
+      }
+    }
+    if (!first_of_group) continue;
+    bool all = true;
+    for (const auto& want : volume) {
+      bool found = false;
+      for (const auto& have : provider) {
+        std::string_view i2, n2;
+        if (split(have.key, i2, n2) && i2 == index && n2 == want.key && have.value == want.value) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider) {
+  constexpr std::string_view k_prefix = "capabilities/storage/";
+  std::vector<std::string> out;
+  for (const auto& a : provider) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_prefix.size()) == k_prefix && key.size() > 6 && key.substr(key.size() - 6) == "/class")
+      out.push_back(a.value);
+  }
+  return out;
+}
+
+bool gpu_capable(const sdl::Attributes& provider, const sdl::Attributes& requested) {
+  constexpr std::string_view k_prefix = "capabilities/gpu/";
+  for (const auto& want : requested)
+    for (const auto& have : provider) {
+      std::string_view key = have.key;
+      if (key.substr(0, k_prefix.size()) != k_prefix) continue;
+      key.remove_prefix(k_prefix.size());
+      if (want.value == have.value && glob_match(want.key, key)) return true;
+    }
+  return false;
+}
+
+std::string gpu_models_offered(const sdl::Attributes& provider) {
+  constexpr std::string_view k_prefix = "capabilities/gpu/vendor/";
+  std::vector<std::string> models;
+  for (const auto& have : provider) {
+    std::string_view key = have.key;
+    if (key.substr(0, k_prefix.size()) != k_prefix || have.value != "true") continue;
+    key.remove_prefix(k_prefix.size());
+    // Keep the most specific form per model: "nvidia/model/h100/ram/80Gi/interface/sxm".
+    std::string text(key);
+    std::string pretty;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+      auto slash = text.find('/', pos);
+      std::string part = text.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+      if (part != "model" && part != "ram" && part != "interface") pretty += (pretty.empty() ? "" : " ") + part;
+      if (slash == std::string::npos) break;
+      pos = slash + 1;
+    }
+    // Keep the most specific form per vendor and model.
+    std::string head = pretty.substr(0, pretty.find(' ', pretty.find(' ') + 1));
+    auto same = std::find_if(models.begin(), models.end(), [&](const std::string& m) {
+      return m.substr(0, m.find(' ', m.find(' ') + 1)) == head;
+    });
+    if (same != models.end()) {
+      if (same->size() < pretty.size()) *same = pretty;
+      continue;
+    }
+    models.push_back(pretty);
+  }
+  return models.empty() ? "none" : join(models);
+}
+
+} // namespace
+
+std::string_view to_string(DeclineCode code) {
+  switch (code) {
+  case DeclineCode::offline: return "offline";
+  case DeclineCode::invalid_order: return "invalid_order";
+  case DeclineCode::missing_attribute: return "missing_attribute";
+  case DeclineCode::not_signed: return "not_signed";
+  case DeclineCode::storage_class: return "storage_class";
+  case DeclineCode::gpu_model: return "gpu_model";
+  case DeclineCode::too_many_volumes: return "too_many_volumes";
+  case DeclineCode::no_capacity: return "no_capacity";
+  case DeclineCode::denom: return "denom";
+  case DeclineCode::price_script: return "price_script";
+  case DeclineCode::price_too_high: return "price_too_high";
+  }
+  return "unknown";
+}
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+  while (!pattern.empty()) {
+    bool star = false;
+    std::string_view chunk;
+    scan_chunk(pattern, star, chunk);
+    if (star && chunk.empty()) return name.find('/') == std::string_view::npos;
+    std::string_view rest;
+    if (match_chunk(chunk, name, rest) && (rest.empty() || !pattern.empty())) {
+      name = rest;
+      continue;
+    }
+    if (star) {
+      bool advanced = false;
+      for (std::size_t i = 0; i < name.size() && name[i] != '/'; ++i) {
+        if (match_chunk(chunk, name.substr(i + 1), rest)) {
+          if (pattern.empty() && !rest.empty()) continue;
+          name = rest;
+          advanced = true;
+          break;
+        }
+      }
+      if (advanced) continue;
+    }
+    return false;
+  }
+  return name.empty();
+}
+
+bool attributes_subset(const sdl::Attributes& required, const sdl::Attributes& have, const sdl::Attribute** missing) {
+  for (const auto& want : required) {
+    bool found = false;
+    const bool literal = !has_glob_meta(want.key);
+    for (const auto& h : have)
+      if (literal ? (same(want.key, h.key) && same(want.value, h.value))
+                  : (same(want.value, h.value) && glob_match(want.key, h.key))) {
+        found = true;
+        break;
+      }
+    if (!found) {
+      if (missing) *missing = &want;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool signed_by_satisfied(const sdl::PlacementRequirements& requirements,
+                         std::span<const AuditorSignature> signatures, std::string* reason) {
+  static const sdl::Attributes k_none;
+  const sdl::Attributes& required = requirements.attributes ? *requirements.attributes : k_none;
+  // An auditor counts when it signed every attribute the placement requires.
+  auto vouches = [&](const std::string& auditor, std::string* why) {
+    bool signed_anything = false;
+    for (const auto& s : signatures) {
+      if (s.auditor != auditor) continue;
+      signed_anything = true;
+      if (attributes_subset(required, s.attributes)) return true;
+    }
+    if (why) {
+      if (!signed_anything) *why = "not signed by the required auditor " + auditor;
+      else {
+        const sdl::Attribute* missing = nullptr;
+        sdl::Attributes merged;
+        for (const auto& s : signatures)
+          if (s.auditor == auditor) merged.insert(merged.end(), s.attributes.begin(), s.attributes.end());
+        attributes_subset(required, merged, &missing);
+        *why = "auditor " + auditor + " signed this provider, but not " +
+               (missing ? missing->key + "=" + missing->value : std::string("every required attribute"));
+      }
+    }
+    return false;
+  };
+  if (requirements.signed_by.all_of)
+    for (const auto& auditor : *requirements.signed_by.all_of)
+      if (!vouches(auditor, reason)) {
+        if (reason) *reason += " (signedBy.allOf)";
+        return false;
+      }
+  if (requirements.signed_by.any_of && !requirements.signed_by.any_of->empty()) {
+    for (const auto& auditor : *requirements.signed_by.any_of)
+      if (vouches(auditor, nullptr)) return true;
+    if (reason) {
+      const auto& any = *requirements.signed_by.any_of;
+      *reason = any.size() == 1 ? "not signed by the required auditor " + any.front() + " (signedBy.anyOf)"
+                                : "not signed by any of the auditors " + join(any) + " (signedBy.anyOf)";
+    }
+    return false;
+  }
+  return true;
+}
+
+std::vector<AuditorSignature> signatures_of(const NetworkConfig& network, const ProviderConfig& provider) {
+  std::vector<AuditorSignature> out;
+  for (const auto& s : provider.signatures) {
+    std::string who = s.auditor;
+    for (const auto& a : network.auditors)
+      if (a.name == s.auditor && !a.address.empty()) who = a.address;
+    out.push_back({who, s.attributes});
+  }
+  return out;
+}
+
+Decision decide(const ProviderConfig& provider, const Inventory& inventory, const OrderView& order,
+                const BidContext& context) {
+  const sdl::GroupSpec& group = order.group;
+  if (!provider.online || context.offline) return decline(DeclineCode::offline, "provider " + provider.name + " is offline");
+  if (group.resources.empty()) return decline(DeclineCode::invalid_order, "the order has no resources");
+
+  // Placement attributes: keys may be globs, values must be equal.
+  if (group.requirements.attributes) {
+    const sdl::Attribute* missing = nullptr;
+    if (!attributes_subset(*group.requirements.attributes, provider.attributes, &missing)) {
+      const sdl::Attribute* has = find_key(provider.attributes, missing->key);
+      return decline(DeclineCode::missing_attribute,
+                     has ? cat({"missing attribute ", missing->key, "=", missing->value, " (provider has ", has->key,
+                                "=", has->value, ")"})
+                         : cat({"missing attribute ", missing->key, "=", missing->value}));
+    }
+  }
+
+  // Capabilities: storage classes and GPU models; at most k_max_volumes volumes.
+  for (const auto& unit : group.resources) {
+    const sdl::Resources& r = unit.resources;
+    if (r.storage.size() > k_max_volumes)
+      return decline(DeclineCode::too_many_volumes,
+                     "resource " + std::to_string(r.id) + " asks for " + std::to_string(r.storage.size()) +
+                         " volumes; a provider takes at most " + std::to_string(k_max_volumes) + " per service");
+    for (const auto& v : r.storage) {
+      // A volume without a class is the node's own disk, which every provider has.
+      if (v.attributes.empty() || !find_key(v.attributes, "class")) continue;
+      if (!storage_offered(provider.attributes, v.attributes)) {
+        std::vector<std::string> classes = storage_classes_offered(provider.attributes);
+        std::string cls = find_key(v.attributes, "class")->value;
+        const sdl::Attribute* persistent = find_key(v.attributes, "persistent");
+        return decline(DeclineCode::storage_class,
+                       "no storage class " + cls +
+                           (persistent && persistent->value == "true" ? " (persistent)" : "") +
+                           " among the provider's capabilities (it offers " +
+                           (classes.empty() ? std::string("none") : join(classes)) + ")");
+      }
+    }
+    if (r.gpu.units > 0 && !r.gpu.attributes.empty()) {
+      auto wanted = parse_gpu_requirements(r.gpu.attributes);
+      if (!wanted) return decline(DeclineCode::invalid_order, wanted.error().message);
+      if (!gpu_capable(provider.attributes, r.gpu.attributes)) {
+        std::vector<std::string> names;
+        for (const auto& w : *wanted) names.push_back(describe(w));
+        return decline(DeclineCode::gpu_model, "no GPU model " + join(names) +
+                                                   " among the provider's capabilities (it has " +
+                                                   gpu_models_offered(provider.attributes) + ")");
+      }
+    }
+  }
+
+  // Auditors.
+  if ((group.requirements.signed_by.all_of && !group.requirements.signed_by.all_of->empty()) ||
+      (group.requirements.signed_by.any_of && !group.requirements.signed_by.any_of->empty())) {
+    std::string reason;
+    if (!signed_by_satisfied(group.requirements, context.signatures, &reason))
+      return decline(DeclineCode::not_signed, std::move(reason));
+  }
+
+  // Denom: the bid is in the order's denom, which the provider must take.
+  if (std::none_of(provider.denoms.begin(), provider.denoms.end(),
+                   [&](const std::string& d) { return same(d, order.max_price.denom); }))
+  {
+    std::string message = cat({"denom ", order.max_price.denom, " not accepted; the provider takes "});
+    for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
+      if (i) message += ", ";
+      message += provider.denoms[i];
+    }
+    return decline(DeclineCode::denom, std::move(message));
+  }
+
+  // Capacity.
+  FitResult fit = inventory.fit(group);
+  if (!fit.fits) {
+    const Shortfall& s = fit.shortfall;
+    std::string_view lead = s.what.rfind("room", 0) == 0 ? "no " : "no node with ";
+    if (group.resources.size() > 1)
+      return decline(DeclineCode::no_capacity, cat({lead, s.what, " for resource ", std::to_string(s.resource_id)}));
+    return decline(DeclineCode::no_capacity, cat({lead, s.what}));
+  }
+
+  // Price.
+  util::Decimal price;
+  if (provider.pricing.mode == Pricing::Mode::script) {
+    if (!context.scripts) return decline(DeclineCode::price_script, "the price script cannot run here (no runner)");
+    auto quoted = script_price(*context.scripts, provider.pricing, group, order.max_price);
+    if (!quoted) return decline(DeclineCode::price_script, quoted.error().message);
+    price = *quoted;
+  } else {
+    auto quoted = rates_price(provider.pricing, group);
+    if (!quoted) return decline(DeclineCode::invalid_order, quoted.error().message);
+    price = *quoted;
+  }
+  if (price > order.max_price.amount)
+    return decline(DeclineCode::price_too_high,
+                   cat({"price floor ", price_ceiling_text(price), " ", order.max_price.denom,
+                        "/block above the order maximum ", order.max_price.amount.to_short_string()}));
+
+  Decision d;
+  d.bid = true;
+  d.price = sdl::DecCoin{order.max_price.denom, price};
+  d.reservation = std::move(fit.reservation);
+  d.reservation.order_id = std::string(order.order_id);
+  return d;
+}
+
+} // namespace akt::sim

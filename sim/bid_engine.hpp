@@ -1,0 +1,85 @@
+#pragma once
+// Whether a provider bids on an order, and at what price: the checks of the Akash
+// provider's bid engine (MARKET.md, What a provider does), in its order. A pure function:
+// it reads the provider's config and inventory and reserves nothing; the caller reserves
+// decision.reservation when it posts the bid. A decline carries a reason a tenant can act
+// on, because "no bids and no reason why" is what tenants suffer from today.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sdl/types.hpp"
+#include "sim/config.hpp"
+#include "sim/inventory.hpp"
+#include "sim/pricing.hpp"
+
+namespace akt::sim {
+
+// What the engine sees of an order.
+struct OrderView {
+  const sdl::GroupSpec& group;
+  std::string_view order_id;  // "owner/dseq/gseq/oseq"
+  sdl::DecCoin max_price;     // order_max_price(group)
+  std::string_view owner;     // deployment owner
+};
+
+// An auditor's signature as the chain records it: by auditor address.
+struct AuditorSignature {
+  std::string auditor;  // akash1... (or the auditor's name when no address is known)
+  sdl::Attributes attributes;
+};
+
+// What the engine may use beyond the provider's own config.
+struct BidContext {
+  std::span<const AuditorSignature> signatures;  // signatures over this provider
+  ProcessRunner* scripts = nullptr;              // needed for Pricing::Mode::script
+  bool offline = false;                          // this round only (reliability draw)
+};
+
+enum class DeclineCode {
+  offline,
+  invalid_order,      // the group is malformed (mixed denoms, bad GPU attributes)
+  missing_attribute,  // a placement attribute the provider lacks
+  not_signed,         // signedBy not satisfied
+  storage_class,      // a storage class not among its capabilities
+  gpu_model,          // no GPU model among its capabilities matches
+  too_many_volumes,   // more than k_max_volumes in one service
+  no_capacity,        // does not fit the free inventory
+  denom,              // the order's denom is not accepted
+  price_script,       // the price script refused ("requested rate is too low")
+  price_too_high,     // the provider's price exceeds the order's maximum
+};
+std::string_view to_string(DeclineCode code);
+
+struct Decline {
+  DeclineCode code = DeclineCode::invalid_order;
+  std::string message;  // "missing attribute region=eu-west", ...
+};
+
+struct Decision {
+  bool bid = false;
+  sdl::DecCoin price;        // per block, when bid
+  Reservation reservation;   // order_id set, when bid
+  Decline decline;           // when not
+};
+
+Decision decide(const ProviderConfig& provider, const Inventory& inventory,
+                const OrderView& order, const BidContext& context = {});
+
+// Go's filepath.Match: '*' (not '/'), '?', '[...]' classes with ranges and '^', '\\'
+// escapes. A malformed pattern matches nothing.
+bool glob_match(std::string_view pattern, std::string_view text);
+// Every required attribute has a provider attribute whose key the required key (a glob)
+// matches and whose value is equal. On failure, `missing` is the first unmatched one.
+bool attributes_subset(const sdl::Attributes& required, const sdl::Attributes& have,
+                       const sdl::Attribute** missing = nullptr);
+// signedBy: every allOf auditor, and one anyOf auditor when anyOf is given, signed the
+// group's required attributes. On failure, `reason` says which auditor is missing.
+bool signed_by_satisfied(const sdl::PlacementRequirements& requirements,
+                         std::span<const AuditorSignature> signatures, std::string* reason = nullptr);
+// Resolves Signature::auditor names to addresses (Auditor::address, else the name).
+std::vector<AuditorSignature> signatures_of(const NetworkConfig& network,
+                                            const ProviderConfig& provider);
+
+} // namespace akt::sim

@@ -1,0 +1,353 @@
+#include "sim/inventory.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace akt::sim {
+
+namespace {
+
+std::string format_bytes(std::uint64_t bytes) {
+  static constexpr std::pair<const char*, std::uint64_t> k_units[] = {
+      {"Ti", 1ULL << 40}, {"Gi", 1ULL << 30}, {"Mi", 1ULL << 20}, {"Ki", 1ULL << 10}};
+  for (const auto& [name, factor] : k_units)
+    if (bytes >= factor && bytes % factor == 0) return std::to_string(bytes / factor) + name;
+  for (const auto& [name, factor] : k_units)
+    if (bytes >= factor) {
+      // One decimal is enough to act on ("10.5Gi").
+      std::uint64_t tenths = (bytes * 10 + factor - 1) / factor;
+      return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + name;
+    }
+  return std::to_string(bytes) + "B";
+}
+
+const std::string* find_attribute(const sdl::Attributes& attributes, std::string_view key) {
+  for (const auto& a : attributes)
+    if (a.key == key) return &a.value;
+  return nullptr;
+}
+
+// What one replica of a resource unit needs.
+struct Need {
+  std::uint64_t cpu = 0;
+  std::uint64_t memory = 0;
+  StorageBytes storage{};
+  std::uint64_t gpus = 0;
+  std::vector<GpuRequirement> gpu_alternatives;  // empty with gpus > 0: any GPU
+};
+
+Need need_of(const sdl::Resources& r, std::vector<GpuRequirement> alternatives) {
+  Need n;
+  n.cpu = r.cpu.units;
+  n.memory = r.memory.size;
+  for (const auto& v : r.storage) {
+    auto& slot = n.storage[static_cast<std::size_t>(volume_class(v))];
+    slot = (slot > UINT64_MAX - v.size) ? UINT64_MAX : slot + v.size;
+  }
+  n.gpus = r.gpu.units;
+  n.gpu_alternatives = std::move(alternatives);
+  return n;
+}
+
+// Picks `need.gpus` free devices of one kind on the node; 0 when impossible.
+std::uint64_t pick_gpus(const NodeConfig& node, std::uint64_t free_mask, const Need& need) {
+  if (need.gpus == 0) return 0;
+  const std::size_t devices = std::min(node.gpus.size(), k_max_node_gpus);
+  if (need.gpus > devices) return 0;
+  auto take = [&](auto&& accepts) -> std::uint64_t {
+    // Same model for every device of a replica: group by the first accepted device's kind.
+    for (std::size_t first = 0; first < devices; ++first) {
+      if (!(free_mask >> first & 1) || !accepts(node.gpus[first])) continue;
+      const GpuDevice& kind = node.gpus[first];
+      std::uint64_t mask = 0;
+      std::uint64_t count = 0;
+      for (std::size_t i = first; i < devices && count < need.gpus; ++i) {
+        const GpuDevice& g = node.gpus[i];
+        if ((free_mask >> i & 1) && g.vendor == kind.vendor && g.model == kind.model && g.ram == kind.ram &&
+            g.interface == kind.interface && accepts(g)) {
+          mask |= 1ULL << i;
+          ++count;
+        }
+      }
+      if (count == need.gpus) return mask;
+    }
+    return 0;
+  };
+  if (need.gpu_alternatives.empty()) return take([](const GpuDevice&) { return true; });
+  for (const auto& alt : need.gpu_alternatives) {
+    std::uint64_t mask = take([&](const GpuDevice& g) { return gpu_matches(alt, g); });
+    if (mask) return mask;
+  }
+  return 0;
+}
+
+bool fits_node(const NodeConfig& node, const NodeFree& free, const Need& need, std::uint64_t& gpu_mask) {
+  if (free.cpu < need.cpu || free.memory < need.memory) return false;
+  for (std::size_t c = 0; c < k_storage_class_count; ++c)
+    if (free.storage[c] < need.storage[c]) return false;
+  gpu_mask = 0;
+  if (need.gpus > 0) {
+    gpu_mask = pick_gpus(node, free.gpu_mask, need);
+    if (gpu_mask == 0) return false;
+  }
+  return true;
+}
+
+void take(NodeFree& free, const Need& need, std::uint64_t gpu_mask) {
+  free.cpu -= need.cpu;
+  free.memory -= need.memory;
+  for (std::size_t c = 0; c < k_storage_class_count; ++c) free.storage[c] -= need.storage[c];
+  free.gpu_mask &= ~gpu_mask;
+}
+
+// The first dimension in which no node (of any class) can hold one replica.
+std::string shortfall_of(const std::vector<NodeConfig>& nodes, const std::vector<NodeFree>& free, const Need& need) {
+  auto none = [&](auto&& ok) {
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (ok(i)) return false;
+    return true;
+  };
+  if (need.gpus > 0 && none([&](std::size_t i) { return pick_gpus(nodes[i], free[i].gpu_mask, need) != 0; })) {
+    std::string kind = need.gpu_alternatives.empty() ? "GPU" : describe(need.gpu_alternatives.front());
+    if (need.gpu_alternatives.size() > 1) kind += " (or another listed model)";
+    return std::to_string(need.gpus) + " free " + kind + (need.gpus == 1 ? "" : " GPUs");
+  }
+  if (none([&](std::size_t i) { return free[i].cpu >= need.cpu; }))
+    return std::to_string(need.cpu) + "m free CPU";
+  if (none([&](std::size_t i) { return free[i].memory >= need.memory; }))
+    return format_bytes(need.memory) + " free memory";
+  for (std::size_t c = 0; c < k_storage_class_count; ++c)
+    if (need.storage[c] > 0 && none([&](std::size_t i) { return free[i].storage[c] >= need.storage[c]; }))
+      return format_bytes(need.storage[c]) + " free " + std::string(to_string(static_cast<StorageClass>(c))) +
+             " storage";
+  return "room for one replica (CPU, memory, storage and GPUs together)";
+}
+
+} // namespace
+
+Result<std::vector<GpuRequirement>> parse_gpu_requirements(const sdl::Attributes& attributes) {
+  std::vector<GpuRequirement> out;
+  for (const auto& a : attributes) {
+    std::string_view key = a.key;
+    GpuRequirement req;
+    auto next = [&key]() -> std::string_view {
+      auto slash = key.find('/');
+      std::string_view part = key.substr(0, slash);
+      key = slash == std::string_view::npos ? std::string_view{} : key.substr(slash + 1);
+      return part;
+    };
+    bool good = next() == "vendor";
+    if (good) {
+      req.vendor = std::string(next());
+      good = !req.vendor.empty() && next() == "model";
+    }
+    if (good) {
+      req.model = std::string(next());
+      good = !req.model.empty();
+    }
+    while (good && !key.empty()) {
+      std::string_view field = next();
+      std::string_view value = next();
+      if (value.empty()) good = false;
+      else if (field == "ram" && req.ram.empty()) req.ram = std::string(value);
+      else if (field == "interface" && req.interface.empty()) req.interface = std::string(value);
+      else good = false;
+    }
+    if (!good) return make_error(ErrorKind::invalid, "malformed GPU attribute \"" + a.key + "\"");
+    if (a.value != "true") continue;
+    out.push_back(std::move(req));
+  }
+  return out;
+}
+
+bool gpu_matches(const GpuRequirement& requirement, const GpuDevice& device) {
+  if (requirement.vendor != device.vendor) return false;
+  if (requirement.model != "*" && requirement.model != device.model) return false;
+  if (!requirement.ram.empty() && requirement.ram != device.ram) return false;
+  if (!requirement.interface.empty() && requirement.interface != device.interface) return false;
+  return true;
+}
+
+std::string describe(const GpuRequirement& requirement) {
+  std::string out = requirement.vendor + " " + (requirement.model == "*" ? "(any model)" : requirement.model);
+  if (!requirement.ram.empty()) out += " " + requirement.ram;
+  if (!requirement.interface.empty()) out += " " + requirement.interface;
+  return out;
+}
+
+StorageClass volume_class(const sdl::Storage& volume) {
+  const std::string* cls = find_attribute(volume.attributes, "class");
+  const std::string* persistent = find_attribute(volume.attributes, "persistent");
+  if (cls) {
+    if (auto parsed = parse_storage_class(*cls)) return *parsed;
+  }
+  if (persistent && *persistent == "true") return StorageClass::standard;
+  return StorageClass::ephemeral;
+}
+
+Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) {
+  m_free.reserve(m_nodes.size());
+  for (const auto& n : m_nodes) {
+    NodeFree f;
+    f.cpu = n.cpu;
+    f.memory = n.memory;
+    f.storage = n.storage;
+    std::size_t gpus = std::min(n.gpus.size(), k_max_node_gpus);
+    f.gpu_mask = gpus == 64 ? ~0ULL : ((1ULL << gpus) - 1);
+    m_free.push_back(f);
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+    std::string name = hardware_class_of(m_nodes[i]);
+    auto it = std::find(names.begin(), names.end(), name);
+    auto index = static_cast<std::uint32_t>(it - names.begin());
+    if (it == names.end()) {
+      names.push_back(std::move(name));
+      m_class_nodes.emplace_back();
+    }
+    m_class_of.push_back(index);
+    m_class_nodes[index].push_back(static_cast<std::uint32_t>(i));
+  }
+}
+
+std::size_t Inventory::free_gpu_count(std::size_t node) const {
+  return static_cast<std::size_t>(std::popcount(m_free[node].gpu_mask));
+}
+
+FitResult Inventory::fit(const sdl::GroupSpec& group) const {
+  FitResult result;
+  // Later units see what earlier ones took; a single unit reads m_free directly.
+  std::vector<NodeFree> work;
+  const bool several = group.resources.size() > 1;
+  if (several) work = m_free;
+  const std::vector<NodeFree>& current = several ? work : m_free;
+  std::vector<std::pair<std::uint32_t, NodeFree>> touched;
+  std::size_t replicas = 0;
+  for (const auto& unit : group.resources) replicas += unit.count;
+  if (replicas > k_max_replicas) {
+    result.shortfall = Shortfall{group.resources.front().resources.id, static_cast<std::uint32_t>(std::min<std::size_t>(replicas, UINT32_MAX)),
+                                 "room for " + std::to_string(replicas) + " replicas (at most " +
+                                     std::to_string(k_max_replicas) + " per order)"};
+    return result;
+  }
+  result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
+  for (const auto& unit : group.resources) {
+    std::vector<GpuRequirement> alternatives;
+    if (unit.resources.gpu.units > 0) {
+      auto parsed = parse_gpu_requirements(unit.resources.gpu.attributes);
+      if (parsed) alternatives = std::move(*parsed);
+    }
+    const Need need = need_of(unit.resources, std::move(alternatives));
+    const std::size_t before = result.reservation.replicas.size();
+    bool placed = unit.count == 0;
+    // All replicas of the unit go to nodes of one hardware class; try each class in turn.
+    for (std::size_t c = 0; c < m_class_nodes.size() && !placed; ++c) {
+      touched.clear();
+      result.reservation.replicas.resize(before);
+      std::uint32_t done = 0;
+      for (std::uint32_t i : m_class_nodes[c]) {
+        if (done == unit.count) break;
+        NodeFree local = current[i];
+        std::uint64_t mask = 0;
+        bool took = false;
+        while (done < unit.count && fits_node(m_nodes[i], local, need, mask)) {
+          take(local, need, mask);
+          took = true;
+          ReplicaPlacement rp;
+          rp.resource_id = unit.resources.id;
+          rp.replica = done;
+          rp.node = i;
+          for (std::size_t g = 0; mask != 0 && g < std::min(m_nodes[i].gpus.size(), k_max_node_gpus); ++g)
+            if (mask >> g & 1) rp.gpu_ids.push_back(m_nodes[i].gpus[g].id);
+          rp.cpu = need.cpu;
+          rp.memory = need.memory;
+          rp.storage = need.storage;
+          result.reservation.replicas.push_back(std::move(rp));
+          ++done;
+        }
+        if (took && several) touched.push_back({i, local});
+      }
+      placed = done == unit.count;
+    }
+    if (placed) {
+      for (const auto& [i, local] : touched) work[i] = local;
+      continue;
+    }
+    result.reservation.replicas.clear();
+    bool one_fits = false;
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < m_nodes.size() && !one_fits; ++i) one_fits = fits_node(m_nodes[i], current[i], need, mask);
+    if (!one_fits) {
+      result.shortfall = Shortfall{unit.resources.id, unit.count, shortfall_of(m_nodes, current, need)};
+      return result;
+    }
+    // Say what one replica needs in terms people recognise.
+    std::string one = std::to_string(need.cpu) + "m CPU, " + format_bytes(need.memory) + " memory";
+    if (need.gpus > 0)
+      one += ", " + std::to_string(need.gpus) + " " +
+             (need.gpu_alternatives.empty() ? std::string("GPU") : describe(need.gpu_alternatives.front())) +
+             (need.gpus == 1 ? "" : " GPUs");
+    std::string what = unit.count > 1 ? "room for all " + std::to_string(unit.count) +
+                                            " replicas on identical hardware (" + one + " each)"
+                                      : "room for one replica (" + one + ")";
+    result.shortfall = Shortfall{unit.resources.id, unit.count, std::move(what)};
+    return result;
+  }
+  result.fits = true;
+  return result;
+}
+
+Status Inventory::reserve(std::string order_id, Reservation reservation) {
+  if (m_reservations.count(order_id))
+    return make_error(ErrorKind::refused, "order " + order_id + " already holds a reservation");
+  std::vector<NodeFree> work = m_free;
+  for (const auto& rp : reservation.replicas) {
+    if (rp.node >= m_nodes.size()) return make_error(ErrorKind::invalid, "reservation names an unknown node");
+    NodeFree& f = work[rp.node];
+    std::uint64_t mask = 0;
+    for (const auto& id : rp.gpu_ids) {
+      const auto& gpus = m_nodes[rp.node].gpus;
+      auto it = std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice& g) { return g.id == id; });
+      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus))
+        return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
+      mask |= 1ULL << (it - gpus.begin());
+    }
+    bool enough = f.cpu >= rp.cpu && f.memory >= rp.memory && (f.gpu_mask & mask) == mask;
+    for (std::size_t c = 0; c < k_storage_class_count; ++c) enough = enough && f.storage[c] >= rp.storage[c];
+    if (!enough)
+      return make_error(ErrorKind::refused, "the capacity for order " + order_id + " on node " +
+                                                m_nodes[rp.node].name + " is no longer free");
+    f.cpu -= rp.cpu;
+    f.memory -= rp.memory;
+    for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] -= rp.storage[c];
+    f.gpu_mask &= ~mask;
+  }
+  m_free = std::move(work);
+  reservation.order_id = order_id;
+  m_reservations.emplace(std::move(order_id), std::move(reservation));
+  return ok();
+}
+
+bool Inventory::release(std::string_view order_id) {
+  auto it = m_reservations.find(std::string(order_id));
+  if (it == m_reservations.end()) return false;
+  for (const auto& rp : it->second.replicas) {
+    NodeFree& f = m_free[rp.node];
+    f.cpu += rp.cpu;
+    f.memory += rp.memory;
+    for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] += rp.storage[c];
+    const auto& gpus = m_nodes[rp.node].gpus;
+    for (const auto& id : rp.gpu_ids)
+      for (std::size_t g = 0; g < std::min(gpus.size(), k_max_node_gpus); ++g)
+        if (gpus[g].id == id) f.gpu_mask |= 1ULL << g;
+  }
+  m_reservations.erase(it);
+  return true;
+}
+
+const Reservation* Inventory::reservation(std::string_view order_id) const {
+  auto it = m_reservations.find(std::string(order_id));
+  return it == m_reservations.end() ? nullptr : &it->second;
+}
+
+} // namespace akt::sim
