@@ -7,9 +7,18 @@ docker info >/dev/null 2>&1 || { echo "no dockerd; skipping"; exit 77; }
 export AKT_HOME=$(mktemp -d)
 export AKT_FROM=tenant
 IMAGE=$(bash "$AKT_SOURCE_DIR/scripts/test-image.sh")
-cleanup() { docker rm -f $(docker ps -aq --filter label=akt.lease) >/dev/null 2>&1 || true; rm -rf "$AKT_HOME"; }
-trap cleanup EXIT
 "$AKT" keys add tenant >/dev/null
+TENANT=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
+# Removes only what this test's tenant created: other tests and the user's own leases
+# share the engine.
+cleanup() {
+  local ids
+  ids=$(docker ps -a --filter label=akt.deployment --format '{{.ID}} {{.Label "akt.deployment"}}' |
+    awk -v owner="$TENANT/" 'index($2, owner) == 1 { print $1 }')
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+  rm -rf "$AKT_HOME"
+}
+trap cleanup EXIT
 "$AKT" ledger fund tenant 1000000000uakt >/dev/null
 "$AKT" sim init >/dev/null
 fail() { echo "FAIL: $*" >&2; exit 1; }
