@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 
+#include "cli/cmd_ledger_serve.hpp"
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/ledger_util.hpp"
@@ -258,6 +259,8 @@ void add_ledger_commands(CLI::App& app, Context& ctx) {
 
   auto* status = cmd->add_subcommand("status", "Show the ledger's chain id, height and block interval");
   status->callback([&ctx] { ctx.selected = [&ctx] { return run_status(ctx); }; });
+
+  add_ledger_serve_command(*cmd, ctx);
 }
 
 } // namespace akt::cli

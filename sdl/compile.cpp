@@ -1622,6 +1622,7 @@ Result<Semver> parse_version(std::string text) {
   auto fail = [](std::string m) { return make_error(ErrorKind::invalid, std::move(m)); };
   text = trim(text);
   if (!text.empty() && text[0] == 'v') text.erase(0, 1);
+  if (text.empty()) return fail("Version string empty");
   std::vector<std::string> parts;
   {
     std::size_t start = 0;

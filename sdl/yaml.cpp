@@ -218,10 +218,6 @@ private:
   std::size_t m_running = 0;
 };
 
-bool match(const std::string& text, const char* pattern) {
-  return std::regex_match(text, std::regex(pattern));
-}
-
 } // namespace
 
 Document parse(std::string_view text, const ParseLimits& limits) {
@@ -259,14 +255,15 @@ std::string resolved_tag(const Node& node) {
   const std::string& v = node.value;
   if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return "!!null";
   if (v == "true" || v == "True" || v == "TRUE" || v == "false" || v == "False" || v == "FALSE") return "!!bool";
-  if (match(v, "[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+)") &&
-      v.find_first_of("0123456789") != std::string::npos) {
-    return "!!int";
-  }
-  if (match(v, "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?") ||
-      match(v, "[-+]?\\.(inf|Inf|INF)") || match(v, "\\.(nan|NaN|NAN)")) {
-    return "!!float";
-  }
+  // Every int or float starts with a sign, a dot or a digit; most scalars are names.
+  const char first = v.front();
+  if (first != '-' && first != '+' && first != '.' && (first < '0' || first > '9')) return "!!str";
+  static const std::regex int_re("[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+)");
+  static const std::regex float_re("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  static const std::regex inf_re("[-+]?\\.(inf|Inf|INF)");
+  static const std::regex nan_re("\\.(nan|NaN|NAN)");
+  if (std::regex_match(v, int_re) && v.find_first_of("0123456789") != std::string::npos) return "!!int";
+  if (std::regex_match(v, float_re) || std::regex_match(v, inf_re) || std::regex_match(v, nan_re)) return "!!float";
   return "!!str";
 }
 

@@ -1,6 +1,7 @@
 #include "sim/bid_engine.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace akt::sim {
 
@@ -92,6 +93,25 @@ void scan_chunk(std::string_view& pattern, bool& star, std::string_view& chunk) 
   pattern = pattern.substr(i);
 }
 
+// One allocation for a message built from parts: declines are the common case of a round.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (std::string_view p : parts) size += p.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+
+// String equality that rejects on size and first byte before comparing the rest.
+inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a.front() == b.front() && a == b));
+}
+
+bool has_glob_meta(std::string_view pattern) {
+  return pattern.find_first_of("*?[\\") != std::string_view::npos;
+}
+
 const sdl::Attribute* find_key(const sdl::Attributes& attributes, std::string_view key) {
   for (const auto& a : attributes)
     if (a.key == key) return &a;
@@ -118,25 +138,62 @@ Decision decline(DeclineCode code, std::string message) {
   return d;
 }
 
-// Storage capability groups: capabilities/storage/<i>/<name> = value, by <i>.
-std::vector<std::pair<std::string, sdl::Attributes>> storage_groups(const sdl::Attributes& attributes) {
+// Whether one storage capability group (capabilities/storage/<i>/<name> = value, same <i>)
+// holds every attribute of the volume. No allocation: this runs for every order.
+bool storage_offered(const sdl::Attributes& provider, const sdl::Attributes& volume) {
   constexpr std::string_view k_prefix = "capabilities/storage/";
-  std::vector<std::pair<std::string, sdl::Attributes>> groups;
-  for (const auto& a : attributes) {
-    std::string_view key = a.key;
-    if (key.substr(0, k_prefix.size()) != k_prefix) continue;
+  auto split = [&](std::string_view key, std::string_view& index, std::string_view& name) {
+    if (key.substr(0, k_prefix.size()) != k_prefix) return false;
     key.remove_prefix(k_prefix.size());
     auto slash = key.find('/');
-    if (slash == std::string_view::npos) continue;
-    std::string index(key.substr(0, slash));
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == index; });
-    if (it == groups.end()) {
-      groups.push_back({index, {}});
-      it = groups.end() - 1;
+    if (slash == std::string_view::npos) return false;
+    index = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    return true;
+  };
+  for (const auto& candidate : provider) {
+    std::string_view index, name;
+    if (!split(candidate.key, index, name)) continue;
+    // Each group is tried once, from its first attribute.
+    bool first_of_group = true;
+    for (const auto& other : provider) {
+      if (&other == &candidate) break;
+      std::string_view i2, n2;
+      if (split(other.key, i2, n2) && i2 == index) {
+        first_of_group = false;
+        break;
+      }
     }
-    it->second.push_back({std::string(key.substr(slash + 1)), a.value});
+    if (!first_of_group) continue;
+    bool all = true;
+    for (const auto& want : volume) {
+      bool found = false;
+      for (const auto& have : provider) {
+        std::string_view i2, n2;
+        if (split(have.key, i2, n2) && i2 == index && n2 == want.key && have.value == want.value) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
   }
-  return groups;
+  return false;
+}
+
+std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider) {
+  constexpr std::string_view k_prefix = "capabilities/storage/";
+  std::vector<std::string> out;
+  for (const auto& a : provider) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_prefix.size()) == k_prefix && key.size() > 6 && key.substr(key.size() - 6) == "/class")
+      out.push_back(a.value);
+  }
+  return out;
 }
 
 bool gpu_capable(const sdl::Attributes& provider, const sdl::Attributes& requested) {
@@ -233,8 +290,10 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 bool attributes_subset(const sdl::Attributes& required, const sdl::Attributes& have, const sdl::Attribute** missing) {
   for (const auto& want : required) {
     bool found = false;
+    const bool literal = !has_glob_meta(want.key);
     for (const auto& h : have)
-      if (want.value == h.value && glob_match(want.key, h.key)) {
+      if (literal ? (same(want.key, h.key) && same(want.value, h.value))
+                  : (same(want.value, h.value) && glob_match(want.key, h.key))) {
         found = true;
         break;
       }
@@ -312,16 +371,15 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   if (group.requirements.attributes) {
     const sdl::Attribute* missing = nullptr;
     if (!attributes_subset(*group.requirements.attributes, provider.attributes, &missing)) {
-      std::string message = "missing attribute " + missing->key + "=" + missing->value;
-      if (const sdl::Attribute* has = find_key(provider.attributes, missing->key))
-        message += " (provider has " + has->key + "=" + has->value + ")";
-      return decline(DeclineCode::missing_attribute, std::move(message));
+      const sdl::Attribute* has = find_key(provider.attributes, missing->key);
+      return decline(DeclineCode::missing_attribute,
+                     has ? cat({"missing attribute ", missing->key, "=", missing->value, " (provider has ", has->key,
+                                "=", has->value, ")"})
+                         : cat({"missing attribute ", missing->key, "=", missing->value}));
     }
   }
 
   // Capabilities: storage classes and GPU models; at most k_max_volumes volumes.
-  std::vector<std::pair<std::string, sdl::Attributes>> storage;
-  bool storage_loaded = false;
   for (const auto& unit : group.resources) {
     const sdl::Resources& r = unit.resources;
     if (r.storage.size() > k_max_volumes)
@@ -331,16 +389,8 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
     for (const auto& v : r.storage) {
       // A volume without a class is the node's own disk, which every provider has.
       if (v.attributes.empty() || !find_key(v.attributes, "class")) continue;
-      if (!storage_loaded) {
-        storage = storage_groups(provider.attributes);
-        storage_loaded = true;
-      }
-      bool offered = std::any_of(storage.begin(), storage.end(),
-                                 [&](const auto& g) { return attributes_subset(v.attributes, g.second); });
-      if (!offered) {
-        std::vector<std::string> classes;
-        for (const auto& g : storage)
-          if (const sdl::Attribute* c = find_key(g.second, "class")) classes.push_back(c->value);
+      if (!storage_offered(provider.attributes, v.attributes)) {
+        std::vector<std::string> classes = storage_classes_offered(provider.attributes);
         std::string cls = find_key(v.attributes, "class")->value;
         const sdl::Attribute* persistent = find_key(v.attributes, "persistent");
         return decline(DeclineCode::storage_class,
@@ -372,17 +422,25 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   }
 
   // Denom: the bid is in the order's denom, which the provider must take.
-  if (std::find(provider.denoms.begin(), provider.denoms.end(), order.max_price.denom) == provider.denoms.end())
-    return decline(DeclineCode::denom, "denom " + order.max_price.denom + " not accepted; the provider takes " +
-                                           join(provider.denoms));
+  if (std::none_of(provider.denoms.begin(), provider.denoms.end(),
+                   [&](const std::string& d) { return same(d, order.max_price.denom); }))
+  {
+    std::string message = cat({"denom ", order.max_price.denom, " not accepted; the provider takes "});
+    for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
+      if (i) message += ", ";
+      message += provider.denoms[i];
+    }
+    return decline(DeclineCode::denom, std::move(message));
+  }
 
   // Capacity.
   FitResult fit = inventory.fit(group);
   if (!fit.fits) {
     const Shortfall& s = fit.shortfall;
-    std::string message = s.what.rfind("room", 0) == 0 ? "no " + s.what : "no node with " + s.what;
-    if (group.resources.size() > 1) message += " for resource " + std::to_string(s.resource_id);
-    return decline(DeclineCode::no_capacity, std::move(message));
+    std::string_view lead = s.what.rfind("room", 0) == 0 ? "no " : "no node with ";
+    if (group.resources.size() > 1)
+      return decline(DeclineCode::no_capacity, cat({lead, s.what, " for resource ", std::to_string(s.resource_id)}));
+    return decline(DeclineCode::no_capacity, cat({lead, s.what}));
   }
 
   // Price.
@@ -398,9 +456,9 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
     price = *quoted;
   }
   if (price > order.max_price.amount)
-    return decline(DeclineCode::price_too_high, "price floor " + price_ceiling_text(price) + " " +
-                                                    order.max_price.denom + "/block above the order maximum " +
-                                                    order.max_price.amount.to_short_string());
+    return decline(DeclineCode::price_too_high,
+                   cat({"price floor ", price_ceiling_text(price), " ", order.max_price.denom,
+                        "/block above the order maximum ", order.max_price.amount.to_short_string()}));
 
   Decision d;
   d.bid = true;

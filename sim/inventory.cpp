@@ -52,15 +52,16 @@ Need need_of(const sdl::Resources& r, std::vector<GpuRequirement> alternatives) 
 // Picks `need.gpus` free devices of one kind on the node; 0 when impossible.
 std::uint64_t pick_gpus(const NodeConfig& node, std::uint64_t free_mask, const Need& need) {
   if (need.gpus == 0) return 0;
-  if (need.gpus > node.gpus.size()) return 0;
+  const std::size_t devices = std::min(node.gpus.size(), k_max_node_gpus);
+  if (need.gpus > devices) return 0;
   auto take = [&](auto&& accepts) -> std::uint64_t {
     // Same model for every device of a replica: group by the first accepted device's kind.
-    for (std::size_t first = 0; first < node.gpus.size(); ++first) {
+    for (std::size_t first = 0; first < devices; ++first) {
       if (!(free_mask >> first & 1) || !accepts(node.gpus[first])) continue;
       const GpuDevice& kind = node.gpus[first];
       std::uint64_t mask = 0;
       std::uint64_t count = 0;
-      for (std::size_t i = first; i < node.gpus.size() && count < need.gpus; ++i) {
+      for (std::size_t i = first; i < devices && count < need.gpus; ++i) {
         const GpuDevice& g = node.gpus[i];
         if ((free_mask >> i & 1) && g.vendor == kind.vendor && g.model == kind.model && g.ram == kind.ram &&
             g.interface == kind.interface && accepts(g)) {
@@ -194,7 +195,18 @@ Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) 
     std::size_t gpus = std::min(n.gpus.size(), k_max_node_gpus);
     f.gpu_mask = gpus == 64 ? ~0ULL : ((1ULL << gpus) - 1);
     m_free.push_back(f);
-    m_classes.push_back(hardware_class_of(n));
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+    std::string name = hardware_class_of(m_nodes[i]);
+    auto it = std::find(names.begin(), names.end(), name);
+    auto index = static_cast<std::uint32_t>(it - names.begin());
+    if (it == names.end()) {
+      names.push_back(std::move(name));
+      m_class_nodes.emplace_back();
+    }
+    m_class_of.push_back(index);
+    m_class_nodes[index].push_back(static_cast<std::uint32_t>(i));
   }
 }
 
@@ -204,75 +216,82 @@ std::size_t Inventory::free_gpu_count(std::size_t node) const {
 
 FitResult Inventory::fit(const sdl::GroupSpec& group) const {
   FitResult result;
-  // Cheap refusal first: a unit whose single replica fits no node at all.
-  std::vector<Need> needs;
-  needs.reserve(group.resources.size());
+  // Later units see what earlier ones took; a single unit reads m_free directly.
+  std::vector<NodeFree> work;
+  const bool several = group.resources.size() > 1;
+  if (several) work = m_free;
+  const std::vector<NodeFree>& current = several ? work : m_free;
+  std::vector<std::pair<std::uint32_t, NodeFree>> touched;
+  std::size_t replicas = 0;
+  for (const auto& unit : group.resources) replicas += unit.count;
+  if (replicas > k_max_replicas) {
+    result.shortfall = Shortfall{group.resources.front().resources.id, static_cast<std::uint32_t>(std::min<std::size_t>(replicas, UINT32_MAX)),
+                                 "room for " + std::to_string(replicas) + " replicas (at most " +
+                                     std::to_string(k_max_replicas) + " per order)"};
+    return result;
+  }
+  result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
   for (const auto& unit : group.resources) {
     std::vector<GpuRequirement> alternatives;
     if (unit.resources.gpu.units > 0) {
       auto parsed = parse_gpu_requirements(unit.resources.gpu.attributes);
       if (parsed) alternatives = std::move(*parsed);
     }
-    needs.push_back(need_of(unit.resources, std::move(alternatives)));
-    bool any = false;
-    std::uint64_t mask = 0;
-    for (std::size_t i = 0; i < m_nodes.size() && !any; ++i) any = fits_node(m_nodes[i], m_free[i], needs.back(), mask);
-    if (!any) {
-      result.shortfall = Shortfall{unit.resources.id, unit.count, shortfall_of(m_nodes, m_free, needs.back())};
-      return result;
-    }
-  }
-
-  std::vector<NodeFree> work = m_free;
-  for (std::size_t u = 0; u < group.resources.size(); ++u) {
-    const auto& unit = group.resources[u];
-    const Need& need = needs[u];
-    bool placed = false;
-    // Try each hardware class in node order; all replicas of the unit go to one class.
-    for (std::size_t first = 0; first < m_nodes.size() && !placed; ++first) {
-      bool seen_before = false;
-      for (std::size_t j = 0; j < first && !seen_before; ++j) seen_before = m_classes[j] == m_classes[first];
-      if (seen_before) continue;
-      std::vector<NodeFree> trial = work;
-      std::vector<ReplicaPlacement> replicas;
+    const Need need = need_of(unit.resources, std::move(alternatives));
+    const std::size_t before = result.reservation.replicas.size();
+    bool placed = unit.count == 0;
+    // All replicas of the unit go to nodes of one hardware class; try each class in turn.
+    for (std::size_t c = 0; c < m_class_nodes.size() && !placed; ++c) {
+      touched.clear();
+      result.reservation.replicas.resize(before);
       std::uint32_t done = 0;
-      for (std::size_t i = first; i < m_nodes.size() && done < unit.count; ++i) {
-        if (m_classes[i] != m_classes[first]) continue;
+      for (std::uint32_t i : m_class_nodes[c]) {
+        if (done == unit.count) break;
+        NodeFree local = current[i];
         std::uint64_t mask = 0;
-        while (done < unit.count && fits_node(m_nodes[i], trial[i], need, mask)) {
-          take(trial[i], need, mask);
+        bool took = false;
+        while (done < unit.count && fits_node(m_nodes[i], local, need, mask)) {
+          take(local, need, mask);
+          took = true;
           ReplicaPlacement rp;
           rp.resource_id = unit.resources.id;
           rp.replica = done;
-          rp.node = static_cast<std::uint32_t>(i);
-          for (std::size_t g = 0; g < m_nodes[i].gpus.size(); ++g)
+          rp.node = i;
+          for (std::size_t g = 0; mask != 0 && g < std::min(m_nodes[i].gpus.size(), k_max_node_gpus); ++g)
             if (mask >> g & 1) rp.gpu_ids.push_back(m_nodes[i].gpus[g].id);
           rp.cpu = need.cpu;
           rp.memory = need.memory;
           rp.storage = need.storage;
-          replicas.push_back(std::move(rp));
+          result.reservation.replicas.push_back(std::move(rp));
           ++done;
         }
+        if (took && several) touched.push_back({i, local});
       }
-      if (done == unit.count) {
-        work = std::move(trial);
-        for (auto& rp : replicas) result.reservation.replicas.push_back(std::move(rp));
-        placed = true;
-      }
+      placed = done == unit.count;
     }
-    if (!placed) {
-      // Say what one replica needs in terms people recognise.
-      std::string one = std::to_string(need.cpu) + "m CPU, " + format_bytes(need.memory) + " memory";
-      if (need.gpus > 0)
-        one += ", " + std::to_string(need.gpus) + " " +
-               (need.gpu_alternatives.empty() ? std::string("GPU") : describe(need.gpu_alternatives.front())) +
-               (need.gpus == 1 ? "" : " GPUs");
-      std::string what = unit.count > 1 ? "room for all " + std::to_string(unit.count) + " replicas on identical hardware (" +
-                                  one + " each)"
-                            : "room for one replica (" + one + ")";
-      result.shortfall = Shortfall{unit.resources.id, unit.count, std::move(what)};
+    if (placed) {
+      for (const auto& [i, local] : touched) work[i] = local;
+      continue;
+    }
+    result.reservation.replicas.clear();
+    bool one_fits = false;
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < m_nodes.size() && !one_fits; ++i) one_fits = fits_node(m_nodes[i], current[i], need, mask);
+    if (!one_fits) {
+      result.shortfall = Shortfall{unit.resources.id, unit.count, shortfall_of(m_nodes, current, need)};
       return result;
     }
+    // Say what one replica needs in terms people recognise.
+    std::string one = std::to_string(need.cpu) + "m CPU, " + format_bytes(need.memory) + " memory";
+    if (need.gpus > 0)
+      one += ", " + std::to_string(need.gpus) + " " +
+             (need.gpu_alternatives.empty() ? std::string("GPU") : describe(need.gpu_alternatives.front())) +
+             (need.gpus == 1 ? "" : " GPUs");
+    std::string what = unit.count > 1 ? "room for all " + std::to_string(unit.count) +
+                                            " replicas on identical hardware (" + one + " each)"
+                                      : "room for one replica (" + one + ")";
+    result.shortfall = Shortfall{unit.resources.id, unit.count, std::move(what)};
+    return result;
   }
   result.fits = true;
   return result;
@@ -289,7 +308,8 @@ Status Inventory::reserve(std::string order_id, Reservation reservation) {
     for (const auto& id : rp.gpu_ids) {
       const auto& gpus = m_nodes[rp.node].gpus;
       auto it = std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice& g) { return g.id == id; });
-      if (it == gpus.end()) return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
+      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus))
+        return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
       mask |= 1ULL << (it - gpus.begin());
     }
     bool enough = f.cpu >= rp.cpu && f.memory >= rp.memory && (f.gpu_mask & mask) == mask;
@@ -318,7 +338,7 @@ bool Inventory::release(std::string_view order_id) {
     for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] += rp.storage[c];
     const auto& gpus = m_nodes[rp.node].gpus;
     for (const auto& id : rp.gpu_ids)
-      for (std::size_t g = 0; g < gpus.size(); ++g)
+      for (std::size_t g = 0; g < std::min(gpus.size(), k_max_node_gpus); ++g)
         if (gpus[g].id == id) f.gpu_mask |= 1ULL << g;
   }
   m_reservations.erase(it);

@@ -17,6 +17,10 @@
 
 namespace akt::sim {
 
+// An order asking for more replicas than this does not fit any simulated provider; the
+// bound keeps a hostile order from costing unbounded time or memory.
+inline constexpr std::size_t k_max_replicas = 100000;
+
 // One GPU alternative a resource unit accepts (from its SDL gpu attributes); empty
 // fields match anything, model "*" matches any model of the vendor.
 struct GpuRequirement {
@@ -98,7 +102,8 @@ public:
 private:
   std::vector<NodeConfig> m_nodes;
   std::vector<NodeFree> m_free;
-  std::vector<std::string> m_classes;  // hardware class per node
+  std::vector<std::uint32_t> m_class_of;                 // hardware class index per node
+  std::vector<std::vector<std::uint32_t>> m_class_nodes;  // nodes of each class, in node order
   std::unordered_map<std::string, Reservation> m_reservations;
 };
 

@@ -61,6 +61,7 @@ FakeEngine::Container* FakeEngine::find_container(const std::string& id_or_name)
 }
 
 Result<PingInfo> FakeEngine::ping() {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("ping", {})) {
     return *error;
   }
@@ -72,6 +73,7 @@ Result<PingInfo> FakeEngine::ping() {
 }
 
 Result<std::optional<ImageInfo>> FakeEngine::image_inspect(const std::string& ref) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("image_inspect", ref)) {
     return *error;
   }
@@ -83,6 +85,7 @@ Result<std::optional<ImageInfo>> FakeEngine::image_inspect(const std::string& re
 
 Status FakeEngine::image_pull(const std::string& ref, const std::optional<RegistryAuth>& auth,
                               const PullProgressFn& progress) {
+  std::lock_guard lock(m_mutex);
   last_pull_auth = auth;
   if (auto error = enter("image_pull", ref)) {
     return *error;
@@ -101,6 +104,7 @@ Status FakeEngine::image_pull(const std::string& ref, const std::optional<Regist
 }
 
 Result<std::string> FakeEngine::network_create(const std::string& name, const Labels& labels) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("network_create", name)) {
     return *error;
   }
@@ -116,6 +120,7 @@ Result<std::string> FakeEngine::network_create(const std::string& name, const La
 }
 
 Status FakeEngine::network_remove(const std::string& id_or_name) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("network_remove", id_or_name)) {
     return *error;
   }
@@ -129,6 +134,7 @@ Status FakeEngine::network_remove(const std::string& id_or_name) {
 }
 
 Result<std::vector<NetworkInfo>> FakeEngine::network_list(const Labels& labels) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("network_list", {})) {
     return *error;
   }
@@ -142,6 +148,7 @@ Result<std::vector<NetworkInfo>> FakeEngine::network_list(const Labels& labels) 
 }
 
 Result<std::string> FakeEngine::volume_create(const std::string& name, const Labels& labels) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("volume_create", name)) {
     return *error;
   }
@@ -152,6 +159,7 @@ Result<std::string> FakeEngine::volume_create(const std::string& name, const Lab
 }
 
 Status FakeEngine::volume_remove(const std::string& name, bool) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("volume_remove", name)) {
     return *error;
   }
@@ -162,6 +170,7 @@ Status FakeEngine::volume_remove(const std::string& name, bool) {
 }
 
 Result<std::vector<VolumeInfo>> FakeEngine::volume_list(const Labels& labels) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("volume_list", {})) {
     return *error;
   }
@@ -175,6 +184,7 @@ Result<std::vector<VolumeInfo>> FakeEngine::volume_list(const Labels& labels) {
 }
 
 Result<std::string> FakeEngine::container_create(const ContainerSpec& spec) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_create", spec.name)) {
     return *error;
   }
@@ -217,6 +227,7 @@ Result<std::string> FakeEngine::container_create(const ContainerSpec& spec) {
 }
 
 Status FakeEngine::container_start(const std::string& id) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_start", id)) {
     return *error;
   }
@@ -245,6 +256,7 @@ Status FakeEngine::container_start(const std::string& id) {
 }
 
 Status FakeEngine::container_stop(const std::string& id, int) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_stop", id)) {
     return *error;
   }
@@ -262,6 +274,7 @@ Status FakeEngine::container_stop(const std::string& id, int) {
 }
 
 Status FakeEngine::container_restart(const std::string& id, int) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_restart", id)) {
     return *error;
   }
@@ -276,6 +289,7 @@ Status FakeEngine::container_restart(const std::string& id, int) {
 }
 
 Status FakeEngine::container_remove(const std::string& id, bool force, bool) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_remove", id)) {
     return *error;
   }
@@ -293,6 +307,7 @@ Status FakeEngine::container_remove(const std::string& id, bool force, bool) {
 }
 
 Result<ContainerInfo> FakeEngine::container_inspect(const std::string& id) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_inspect", id)) {
     return *error;
   }
@@ -304,6 +319,7 @@ Result<ContainerInfo> FakeEngine::container_inspect(const std::string& id) {
 }
 
 Result<std::vector<ContainerSummary>> FakeEngine::container_list(const Labels& labels, bool all) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_list", {})) {
     return *error;
   }
@@ -319,6 +335,7 @@ Result<std::vector<ContainerSummary>> FakeEngine::container_list(const Labels& l
 
 Status FakeEngine::container_logs(const std::string& id, const LogOptions& options,
                                   const OutputFn& output) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_logs", id)) {
     return *error;
   }
@@ -337,6 +354,7 @@ Status FakeEngine::container_logs(const std::string& id, const LogOptions& optio
 }
 
 Result<std::int64_t> FakeEngine::container_wait(const std::string& id) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("container_wait", id)) {
     return *error;
   }
@@ -348,6 +366,7 @@ Result<std::int64_t> FakeEngine::container_wait(const std::string& id) {
 }
 
 Result<std::string> FakeEngine::exec_create(const std::string& container_id, const ExecSpec& spec) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("exec_create", container_id)) {
     return *error;
   }
@@ -365,6 +384,7 @@ Result<std::string> FakeEngine::exec_create(const std::string& container_id, con
 }
 
 Status FakeEngine::exec_start(const std::string& exec_id, const OutputFn& output) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("exec_start", exec_id)) {
     return *error;
   }
@@ -384,6 +404,7 @@ Status FakeEngine::exec_start(const std::string& exec_id, const OutputFn& output
 }
 
 Result<ExecInfo> FakeEngine::exec_inspect(const std::string& exec_id) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("exec_inspect", exec_id)) {
     return *error;
   }
@@ -396,6 +417,7 @@ Result<ExecInfo> FakeEngine::exec_inspect(const std::string& exec_id) {
 
 Result<std::vector<EngineEvent>> FakeEngine::events(std::int64_t since, std::int64_t until,
                                                     const Labels& labels) {
+  std::lock_guard lock(m_mutex);
   if (auto error = enter("events", {})) {
     return *error;
   }

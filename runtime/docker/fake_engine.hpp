@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,8 @@ private:
   };
   // Records the call; returns the configured failure for `op` if one is due.
   std::optional<Error> enter(const std::string& op, const std::string& arg);
+  // LeaseRuntime works on several containers at once; the fake serializes them.
+  std::recursive_mutex m_mutex;
   std::map<std::string, Failure> m_failures;
   std::map<std::string, Exec> m_execs;
   std::uint64_t m_next_id = 1;

@@ -1,6 +1,7 @@
 #include "runtime/docker/lease_runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -133,6 +134,49 @@ Error gpu_runtime_error(const std::string& service, const std::string& engine_me
           "`nvidia-ctk runtime configure --runtime=docker` and restart dockerd");
 }
 
+// Docker works on containers concurrently; creating or removing a lease's containers
+// one by one would add their latencies up.
+constexpr std::size_t k_parallel = 8;
+
+// Runs work(i) for every i in [0, n) on up to k_parallel threads; the failure of the
+// lowest index wins so that errors do not depend on scheduling.
+Status for_each_parallel(std::size_t n, const std::function<Status(std::size_t)>& work) {
+  if (n <= 1) {
+    return n == 1 ? work(0) : ok();
+  }
+  std::vector<Status> results(n, ok());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) {
+      results[i] = work(i);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < std::min(n, k_parallel); ++t) {
+    threads.emplace_back(worker);
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  for (Status& result : results) {
+    if (!result) {
+      return result;
+    }
+  }
+  return ok();
+}
+
+// Force-removes containers with their anonymous volumes; already gone is fine.
+Status remove_containers(Engine& engine, const std::vector<std::string>& ids) {
+  return for_each_parallel(ids.size(), [&](std::size_t i) -> Status {
+    Status removed = engine.container_remove(ids[i], true, true);
+    if (!removed && !not_found(removed)) {
+      return removed;
+    }
+    return ok();
+  });
+}
+
 } // namespace
 
 std::string LeaseRef::id() const {
@@ -223,9 +267,16 @@ Result<ContainerSpec> LeaseRuntime::container_spec(const LeaseRef& lease,
   spec.env.push_back("AKASH_CLUSTER_PUBLIC_HOSTNAME=" + m_options.public_host);
 
   constexpr std::uint64_t k_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  // Docker refuses less than 0.01 CPU and 6 MiB of memory; smaller requests get its minimum.
   const std::uint64_t millicpu = service.resources.cpu.units;
   spec.nano_cpus = static_cast<std::int64_t>(millicpu > k_max / 1000000 ? k_max : millicpu * 1000000);
+  if (spec.nano_cpus > 0 && spec.nano_cpus < 10000000) {
+    spec.nano_cpus = 10000000;
+  }
   spec.memory_bytes = static_cast<std::int64_t>(std::min(service.resources.memory.size, k_max));
+  if (spec.memory_bytes > 0 && spec.memory_bytes < (6 << 20)) {
+    spec.memory_bytes = 6 << 20;
+  }
 
   std::set<PortKey> exposed;
   std::set<PortKey> published;
@@ -424,62 +475,75 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
   for (ContainerSummary& summary : *existing) {
     by_name[summary.name] = std::move(summary);
   }
+  struct Job {
+    const sdl::Service* service;
+    const ContainerSpec* spec;
+    std::optional<ContainerSummary> current;
+  };
+  std::vector<Job> jobs;
   for (const auto& [service, specs] : plan) {
     for (const ContainerSpec& spec : specs) {
-      auto found = by_name.find(spec.name);
-      if (found != by_name.end()) {
-        const ContainerSummary current = found->second;
+      Job job{service, &spec, std::nullopt};
+      if (auto found = by_name.find(spec.name); found != by_name.end()) {
+        job.current = std::move(found->second);
         by_name.erase(found);
-        if (label(current.labels, k_label_spec) == label(spec.labels, k_label_spec)) {
-          if (current.state != "running" && current.state != "restarting") {
-            Status started = m_engine.container_start(current.id);
-            if (!started) {
-              if (started.error().message.find("could not select device driver") != std::string::npos) {
-                return gpu_runtime_error(service->name, started.error().message);
-              }
-              return started;
-            }
-          }
-          continue;
-        }
-        Status removed = m_engine.container_remove(current.id, true, true);
-        if (!removed && !not_found(removed)) {
-          return removed;
-        }
       }
-      Labels volume_labels = labels;
-      volume_labels[k_label_service] = service->name;
-      for (const VolumeMount& volume : spec.volumes) {
-        if (!volume.source.empty()) {
-          auto created = m_engine.volume_create(volume.source, volume_labels);
-          if (!created) {
-            return created.error();
-          }
+      jobs.push_back(std::move(job));
+    }
+  }
+  Status applied = for_each_parallel(jobs.size(), [&](std::size_t index) -> Status {
+    const Job& job = jobs[index];
+    const ContainerSpec& spec = *job.spec;
+    if (job.current) {
+      if (label(job.current->labels, k_label_spec) == label(spec.labels, k_label_spec)) {
+        if (job.current->state == "running" || job.current->state == "restarting") {
+          return ok();
         }
-      }
-      auto id = m_engine.container_create(spec);
-      if (!id) {
-        return id.error();
-      }
-      Status started = m_engine.container_start(*id);
-      if (!started) {
-        // A container that can never start is not left behind as "created".
-        (void)m_engine.container_remove(*id, true, true);
-        if (started.error().message.find("could not select device driver") != std::string::npos) {
-          return gpu_runtime_error(service->name, started.error().message);
+        Status started = m_engine.container_start(job.current->id);
+        if (!started && started.error().message.find("could not select device driver") != std::string::npos) {
+          return gpu_runtime_error(job.service->name, started.error().message);
         }
         return started;
       }
+      Status removed = m_engine.container_remove(job.current->id, true, true);
+      if (!removed && !not_found(removed)) {
+        return removed;
+      }
     }
+    Labels volume_labels = labels;
+    volume_labels[k_label_service] = job.service->name;
+    for (const VolumeMount& volume : spec.volumes) {
+      if (!volume.source.empty()) {
+        auto created = m_engine.volume_create(volume.source, volume_labels);
+        if (!created) {
+          return created.error();
+        }
+      }
+    }
+    auto id = m_engine.container_create(spec);
+    if (!id) {
+      return id.error();
+    }
+    Status started = m_engine.container_start(*id);
+    if (!started) {
+      // A container that can never start is not left behind as "created".
+      (void)m_engine.container_remove(*id, true, true);
+      if (started.error().message.find("could not select device driver") != std::string::npos) {
+        return gpu_runtime_error(job.service->name, started.error().message);
+      }
+      return started;
+    }
+    return ok();
+  });
+  if (!applied) {
+    return applied;
   }
   // Replicas and services the manifest no longer has.
+  std::vector<std::string> extra;
   for (const auto& [name, summary] : by_name) {
-    Status removed = m_engine.container_remove(summary.id, true, true);
-    if (!removed && !not_found(removed)) {
-      return removed;
-    }
+    extra.push_back(summary.id);
   }
-  return ok();
+  return remove_containers(m_engine, extra);
 }
 
 Result<LeaseStatus> LeaseRuntime::status(const LeaseRef& lease) {
@@ -719,11 +783,12 @@ Status LeaseRuntime::teardown(const LeaseRef& lease, bool remove_volumes) {
   if (!containers) {
     return containers.error();
   }
+  std::vector<std::string> ids;
   for (const ContainerSummary& summary : *containers) {
-    Status removed = m_engine.container_remove(summary.id, true, true);
-    if (!removed && !not_found(removed)) {
-      return removed;
-    }
+    ids.push_back(summary.id);
+  }
+  if (Status removed = remove_containers(m_engine, ids); !removed) {
+    return removed;
   }
   auto networks = m_engine.network_list(filter);
   if (!networks) {

@@ -265,6 +265,18 @@ TEST_CASE("docker-live: two services, ports, env, limits, volumes, logs, exec, u
   CHECK(follow);
   CHECK(followed == 1);
 
+  // A follow with no new output ends when cancelled.
+  const auto follow_start = std::chrono::steady_clock::now();
+  log_options.cancelled = [&] { return std::chrono::steady_clock::now() - follow_start > 500ms; };
+  std::size_t seen = 0;
+  auto cancelled = runtime.logs(lease, log_options, [&](const docker::LogLine&) {
+    ++seen;
+    return true;
+  });
+  CHECK(cancelled);
+  CHECK(seen >= 2);
+  CHECK(std::chrono::steady_clock::now() - follow_start < 5s);
+
   // The persistent volume survives a restart.
   REQUIRE(runtime.restart(lease, "web"));
   REQUIRE(wait_healthy(runtime, lease));

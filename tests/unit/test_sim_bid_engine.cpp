@@ -76,7 +76,8 @@ TEST_CASE("sim::attributes_subset") {
   CHECK(attributes_subset({{"*region", "na"}}, have));
   CHECK(attributes_subset({}, have));
   const sdl::Attribute* missing = nullptr;
-  CHECK_FALSE(attributes_subset({{"region", "us-west"}, {"tier", "premium"}}, have, &missing));
+  const sdl::Attributes required{{"region", "us-west"}, {"tier", "premium"}};  // `missing` points into it
+  CHECK_FALSE(attributes_subset(required, have, &missing));
   REQUIRE(missing);
   CHECK(missing->key == "tier");
 }

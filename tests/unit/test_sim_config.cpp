@@ -109,6 +109,16 @@ TEST_CASE("sim::parse_config is strict and says where") {
     CHECK(net.error().where->line >= 1);
   }
   SUBCASE("empty file") { CHECK_FALSE(parse_config("", "x")); }
+  SUBCASE("odd shapes are refused, never crash") {
+    CHECK_FALSE(parse_config("- 1\n- 2\n", "x"));
+    CHECK_FALSE(parse_config("just text", "x"));
+    CHECK_FALSE(parse_config("providers: 3\n", "x"));
+    CHECK_FALSE(parse_config("providers:\n  - [1, 2]\n", "x"));
+    CHECK_FALSE(parse_config("providers:\n  - name: a\n    nodes: [{name: n, cpu: 99999999999999999999999, memory: 1Gi}]\n", "x"));
+    CHECK_FALSE(parse_config("providers:\n  - name: a\n    nodes: [{name: n, cpu: 1, memory: 99999999999Pi}]\n", "x"));
+    CHECK_FALSE(parse_config("providers:\n  - name: a\n    attributes: {region: [x]}\n", "x"));
+    CHECK_FALSE(parse_config(std::string(100000, '[') , "x"));
+  }
 }
 
 TEST_CASE("sim::save_config round-trips") {

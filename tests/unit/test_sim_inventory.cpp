@@ -115,6 +115,15 @@ TEST_CASE("sim::Inventory allocates concrete GPU device ids") {
   }
 }
 
+TEST_CASE("sim::Inventory bounds hostile orders") {
+  Inventory inv({node("a", 4000, 16 * k_gi)});
+  auto u = unit(1, 0, 0, 4000000000u);
+  u.resources.storage.clear();
+  FitResult fit = inv.fit(group({u}));
+  CHECK_FALSE(fit.fits);
+  CHECK(fit.shortfall.what == "room for 4000000000 replicas (at most 100000 per order)");
+}
+
 TEST_CASE("sim::Inventory reservations") {
   Inventory inv({node("a", 4000, 16 * k_gi)});
   sdl::GroupSpec g = group({unit(1, 3000, 8 * k_gi, 1)});

@@ -84,6 +84,15 @@ TEST_CASE("sim::rates_price follows the reference script's targets") {
     pricing.blocks_per_month = 1'000'000;
     CHECK(rates_price(pricing, group({unit(1, 1000, k_gi, 1)})).value() == dec("2.42"));
   }
+  SUBCASE("huge rates still price exactly (slow path)") {
+    pricing.rates.cpu = dec("1000000000000000");
+    auto u = unit(1, 1000, 0, 1);
+    u.resources.storage.clear();
+    CHECK(monthly_usd(pricing.rates, group({u})).value() == dec("1000000000000000"));
+    pricing.rates.cpu = dec("100000000000000000000");
+    u.count = 1000000;
+    CHECK_FALSE(monthly_usd(pricing.rates, group({u})));
+  }
   SUBCASE("half a CPU and half a GiB") {
     CHECK(monthly_usd(pricing.rates, group({unit(1, 500, k_gi / 2, 1)})).value() == dec("1.22"));
   }
