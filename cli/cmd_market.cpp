@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+#include <optional>
 #include <memory>
 #include <sstream>
 
@@ -13,6 +15,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/ledger_util.hpp"
 #include "cli/output.hpp"
+#include "cli/sim_session.hpp"
 #include "cli/tx_util.hpp"
 #include "ledger/keys.hpp"
 #include "ledger/ledger.hpp"
@@ -440,6 +443,82 @@ Result<std::map<market::Address, market::BidderInfo>> bidder_infos(ledger::Ledge
   return out;
 }
 
+// An order without bids and what each provider decided about it.
+struct Declined {
+  market::Order order;
+  std::vector<sim::OrderDecision> decisions;
+};
+
+// Orders without any bid: every order of a deployment given by --dseq, otherwise the open
+// ones. The providers' decisions come from the local decision files and, when served, each
+// provider's API (signed with the --from key when there is one).
+Result<std::vector<Declined>> declined_orders(const Context& ctx, ledger::Ledger& ledger, const IdFlags& id) {
+  ledger::OrderFilter of;
+  bool has_key = static_cast<bool>(acting_key_name(ctx));
+  std::string owner = id.owner;
+  if (!owner.empty()) {
+    if (Result<market::Address> resolved = resolve_address(ctx, owner)) owner = *resolved;
+  } else if (has_key) {
+    if (Result<market::Address> from = from_address(ctx)) owner = *from;
+  }
+  if (!owner.empty()) of.owner = owner;
+  if (id.dseq) of.dseq = id.dseq;
+  else of.state = market::OrderState::open;
+  Result<std::vector<market::Order>> orders = ledger.orders(of);
+  if (!orders) return orders.error();
+  std::vector<Declined> out;
+  std::unique_ptr<SimSession> session;
+  std::optional<ledger::PrivateKey> key;
+  std::map<market::DeploymentId, std::vector<sim::OrderDecision>> per_deployment;
+  for (const market::Order& order : *orders) {
+    ledger::BidFilter bf;
+    bf.owner = order.id.owner;
+    bf.dseq = order.id.dseq;
+    bf.gseq = order.id.gseq;
+    bf.oseq = order.id.oseq;
+    Result<std::vector<market::Bid>> any = ledger.bids(bf);
+    if (!any) return any.error();
+    if (!any->empty()) continue;
+    if (!session) {
+      Result<std::unique_ptr<SimSession>> opened = open_sim_session(ctx, WithMarket::no);
+      if (!opened) return opened.error();
+      session = std::move(*opened);
+      if (has_key)
+        if (Result<ledger::PrivateKey> k = tenant_key(ctx)) key = std::move(*k);
+    }
+    market::DeploymentId dep{order.id.owner, order.id.dseq};
+    auto found = per_deployment.find(dep);
+    if (found == per_deployment.end())
+      found = per_deployment.emplace(dep, collect_decisions(*session, dep.owner, dep.dseq, key ? &*key : nullptr)).first;
+    Declined d{order, {}};
+    for (const sim::OrderDecision& decision : found->second)
+      if (!decision.bid && decision.gseq == order.id.gseq && decision.oseq == order.id.oseq)
+        d.decisions.push_back(decision);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Json declined_json(const Declined& d) {
+  Json item = {{"order", market::to_json(d.order.id)}, {"state", market::to_string(d.order.state)},
+               {"bids", 0}, {"declined", Json::array()}};
+  for (const sim::OrderDecision& x : d.decisions)
+    item["declined"].push_back({{"provider", x.provider}, {"provider_name", x.provider_name},
+                                {"height", x.height}, {"reason", x.reason}});
+  return item;
+}
+
+void print_declined(const std::vector<Declined>& declined) {
+  for (const Declined& d : declined) {
+    fmt::print("order {} ({}): no bids\n", market::to_string(d.order.id), market::to_string(d.order.state));
+    if (d.decisions.empty())
+      fmt::print("  no provider has decided on it yet (no simulated provider saw it, or none answered)\n");
+    for (const sim::OrderDecision& x : d.decisions)
+      fmt::print("  declined by {}{}: {}\n", x.provider_name.empty() ? x.provider : x.provider_name,
+                 x.provider_name.empty() ? "" : " (" + x.provider + ")", x.reason);
+  }
+}
+
 void add_bids(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("bids", "List, rank, create and close bids");
   cmd->alias("bid");
@@ -482,8 +561,28 @@ void add_bids(CLI::App& app, Context& ctx) {
         // Only open bids can still be leased, so ranking looks at those unless told otherwise.
         if (ranked && !filter.state) filter.state = market::BidState::open;
         Result<std::vector<market::Bid>> bids = ledger.bids(filter);
-        if (!ranked) return print_list<market::Bid>(ctx, bids, bid_line);
         if (!bids) return fail(bids.error());
+        // Orders nobody bid on, with each provider's reason, unless the list is narrowed to
+        // one provider or state (then "no bids" would not mean nobody bid).
+        std::vector<Declined> declined;
+        if (args->id.provider.empty() && args->state.empty()) {
+          Result<std::vector<Declined>> found = declined_orders(ctx, ledger, args->id);
+          if (!found) return fail(found.error());
+          declined = std::move(*found);
+        }
+        if (!ranked) {
+          if (ctx.json()) {
+            Json out = Json::array();
+            for (const auto& b : *bids) out.push_back(market::to_json(b));
+            for (const Declined& d : declined) out.push_back(declined_json(d));
+            print_json(out);
+            return k_exit_ok;
+          }
+          if (bids->empty() && declined.empty()) fmt::print(stderr, "nothing found\n");
+          for (const auto& b : *bids) fmt::print("{}\n", bid_line(b));
+          print_declined(declined);
+          return k_exit_ok;
+        }
         Result<std::map<market::Address, market::BidderInfo>> bidders = bidder_infos(ledger, *bids);
         if (!bidders) return fail(bidders.error());
         std::map<market::OrderId, std::vector<market::Bid>> per_order;
@@ -508,7 +607,12 @@ void add_bids(CLI::App& app, Context& ctx) {
             }
           }
         }
-        if (ctx.json()) print_json(out);
+        if (ctx.json()) {
+          for (const Declined& d : declined) out.push_back(declined_json(d));
+          print_json(out);
+        } else {
+          print_declined(declined);
+        }
         return k_exit_ok;
       });
     };
@@ -547,13 +651,20 @@ void add_bids(CLI::App& app, Context& ctx) {
   add_dseq(close, *close_args);
   close->add_option("--gseq", close_args->gseq, "Group sequence")->default_val(1);
   close->add_option("--oseq", close_args->oseq, "Order sequence")->default_val(1);
-  close->callback([close_args, &ctx] {
-    ctx.selected = [close_args, &ctx] {
+  auto close_reason = std::make_shared<std::string>("unspecified");
+  close->add_option("--reason", *close_reason,
+                    "Why a running lease is given up: unstable, decommission, unspecified, manifest_timeout")
+      ->check(CLI::IsMember({"unstable", "decommission", "unspecified", "manifest_timeout"}))
+      ->default_val("unspecified");
+  close->callback([close_args, close_reason, &ctx] {
+    ctx.selected = [close_args, close_reason, &ctx] {
       return with_ledger(ctx, [&](ledger::Ledger& ledger) {
         Result<market::Address> provider = from_address(ctx);
         if (!provider) return fail(provider.error());
         const IdFlags& f = *close_args;
-        return print_receipt(ctx, submit(ledger, ctx, market::MsgCloseBid{{f.owner, f.dseq, f.gseq, f.oseq, *provider}}),
+        market::CloseReason reason = market::close_reason_from(*close_reason).value_or(market::CloseReason::unspecified);
+        return print_receipt(ctx,
+                             submit(ledger, ctx, market::MsgCloseBid{{f.owner, f.dseq, f.gseq, f.oseq, *provider}, reason}),
                              "bid closed");
       });
     };

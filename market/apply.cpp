@@ -762,6 +762,11 @@ struct Visitor {
     if (msg.id.provider != signer) {
       return refused("only the provider " + msg.id.provider + " may close its bid; " + signer + " is not it");
     }
+    CloseReason reason = msg.reason == CloseReason::none ? CloseReason::unspecified : msg.reason;
+    if (!is_provider_reason(reason)) {
+      return refused(std::string("a provider closes a bid with a provider reason (unstable, decommission, "
+                                 "unspecified, manifest_timeout), not ") + to_string(reason));
+    }
     if (bid->second.state == BidState::open) {
       out.close_bid(bid->second, BidState::closed);
       return ok();
@@ -773,7 +778,7 @@ struct Visitor {
     Result<SettlementPlan> plan = plan_settlement(state, msg.id.deployment(), height);
     if (!plan) return plan.error();
     if (out.settle(*plan, msg.id.deployment())) return ok();
-    out.close_group_contents(msg.id.group(), LeaseState::closed, CloseReason::unspecified);
+    out.close_group_contents(msg.id.group(), LeaseState::closed, reason);
     out.set_group_state(state.groups.at(msg.id.group()), GroupState::paused, EventType::group_paused);
     return ok();
   }

@@ -391,7 +391,13 @@ struct MsgEncoder {
     return {{"order", to_json(m.order)}, {"provider", m.provider}, {"price", to_json(m.price)},
             {"deposit", to_json(m.deposit)}};
   }
-  Json operator()(const MsgCloseBid& m) const { return {{"id", to_json(m.id)}}; }
+  Json operator()(const MsgCloseBid& m) const {
+    // Without a reason the encoding stays what it was before reasons existed, so earlier
+    // signed close-bid transactions still verify.
+    Json j{{"id", to_json(m.id)}};
+    if (m.reason != CloseReason::none) j["reason"] = to_string(m.reason);
+    return j;
+  }
   Json operator()(const MsgCreateLease& m) const { return {{"bid", to_json(m.bid)}}; }
   Json operator()(const MsgCloseLease& m) const { return {{"id", to_json(m.id)}, {"reason", to_string(m.reason)}}; }
   Json operator()(const MsgWithdraw& m) const { return {{"id", to_json(m.id)}}; }
@@ -465,7 +471,10 @@ AKT_MSG_DECODER(MsgCreateBid, {
   r.field("price", m.price, wrap(dec_coin_from_json));
   r.field("deposit", m.deposit, wrap(coin_from_json));
 })
-AKT_MSG_DECODER(MsgCloseBid, { r.field("id", m.id, id_from<BidId>); })
+AKT_MSG_DECODER(MsgCloseBid, {
+  r.field("id", m.id, id_from<BidId>);
+  r.optional_field("reason", m.reason, reason_from);
+})
 AKT_MSG_DECODER(MsgCreateLease, { r.field("bid", m.bid, id_from<BidId>); })
 AKT_MSG_DECODER(MsgCloseLease, {
   r.field("id", m.id, id_from<BidId>);

@@ -95,8 +95,12 @@ struct MsgCreateBid {
   Coin deposit;
   friend bool operator==(const MsgCreateBid&, const MsgCreateBid&) = default;
 };
+// An open bid closes and its deposit returns. An active bid is the provider walking away
+// from a running lease: lease, order and payment close with `reason` (a provider reason,
+// unspecified when none) and the group pauses, as on Akash.
 struct MsgCloseBid {
   BidId id;
+  CloseReason reason = CloseReason::none;
   friend bool operator==(const MsgCloseBid&, const MsgCloseBid&) = default;
 };
 

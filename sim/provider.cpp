@@ -280,7 +280,7 @@ void Provider::close_stale_bids(const Chain& chain, const market::State& state,
 
 void Provider::close_lease(const market::LeaseId& id, CloseReason reason, const Chain& chain,
                            RoundReport& report) {
-  Result<ledger::TxReceipt> r = send(m_key, market::MsgCloseLease{id, reason}, chain);
+  Result<ledger::TxReceipt> r = send(m_key, market::MsgCloseBid{id, reason}, chain);
   std::string text = market::to_string(id);
   if (!r) {
     report.errors.push_back("close lease " + text + ": " + r.error().message);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Escrow exhaustion closes the deployment (insufficient_funds) and removes the containers;
-# a provider taken down loses its leases (unstable) once back past the health window.
+# a provider taken down loses its leases (unstable) once back past the health window, and
+# the group pauses.
 source "$(dirname "$0")/deploy_common.bash"
 sdl=$AKT_HOME/one.yaml
 cat > "$sdl" <<YAML
@@ -40,5 +41,7 @@ set +e; "$AKT" lease status --dseq "$dseq" >/dev/null 2>&1; rc=$?; set -e
 "$AKT" ledger advance --blocks 600 >/dev/null   # past the 8-minute health window
 "$AKT" sim reconcile >/dev/null
 "$AKT" lease status --dseq "$dseq" | grep -q "closed (unstable)" || fail "lease not closed unstable"
+group=$("$AKT" -o json deployment show --dseq "$dseq" | python3 -c 'import json,sys; print(json.load(sys.stdin)["groups"][0]["state"])')
+[ "$group" = paused ] || fail "group is $group after the unstable close, expected paused"
 [ "$(lease_containers "$owner/$dseq")" -eq 0 ] || fail "containers left after the unstable close"
 echo ok

@@ -257,8 +257,31 @@ TEST_CASE("market: provider closing an active bid pauses the group") {
   m.create();
   m.bid(k_p1, "10");
   m.lease(k_p1);
-  must(m.run(MsgCloseBid{m.bid_id(k_p1)}, k_p1));
+  SUBCASE("without a reason the lease closes unspecified") {
+    must(m.run(MsgCloseBid{m.bid_id(k_p1)}, k_p1));
+    CHECK(m.state.leases.at(m.bid_id(k_p1)).reason == CloseReason::unspecified);
+  }
+  SUBCASE("a provider reason is recorded on the lease") {
+    CHECK(refused_unchanged(m, MsgCloseBid{m.bid_id(k_p1), CloseReason::owner}, k_p1).kind == ErrorKind::refused);
+    CHECK(refused_unchanged(m, MsgCloseBid{m.bid_id(k_p1), CloseReason::insufficient_funds}, k_p1).kind ==
+          ErrorKind::refused);
+    CHECK(refused_unchanged(m, MsgCloseBid{m.bid_id(k_p1), CloseReason::unstable}, k_tenant).kind ==
+          ErrorKind::refused);
+    std::vector<Event> events = must(m.run(MsgCloseBid{m.bid_id(k_p1), CloseReason::unstable}, k_p1));
+    CHECK(m.state.leases.at(m.bid_id(k_p1)).reason == CloseReason::unstable);
+    bool saw = false;
+    for (const Event& e : events)
+      if (e.type == EventType::lease_closed && e.reason == CloseReason::unstable) saw = true;
+    CHECK(saw);
+  }
+  SUBCASE("manifest_timeout") {
+    must(m.run(MsgCloseBid{m.bid_id(k_p1), CloseReason::manifest_timeout}, k_p1));
+    CHECK(m.state.leases.at(m.bid_id(k_p1)).reason == CloseReason::manifest_timeout);
+  }
   CHECK(m.state.leases.at(m.bid_id(k_p1)).state == LeaseState::closed);
+  CHECK(m.state.bids.at(m.bid_id(k_p1)).state == BidState::closed);
+  CHECK(m.state.orders.at(m.order(1, 1)).state == OrderState::closed);
+  CHECK(m.state.payments.at(m.bid_id(k_p1)).state == PaymentState::closed);
   CHECK(m.state.groups.at(GroupId{k_tenant, 7, 1}).state == GroupState::paused);
   CHECK(m.state.orders.size() == 1);
   m.check();

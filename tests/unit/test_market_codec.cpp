@@ -29,6 +29,7 @@ TEST_CASE("market codec: every message round-trips") {
       MsgCloseGroup{{k_tenant, 5, 1}},
       MsgCreateBid{bid.order(), k_p1, {"uakt", dec("0.000000000000000001")}, {"uakt", 500000}},
       MsgCloseBid{bid},
+      MsgCloseBid{bid, CloseReason::unstable},
       MsgCreateLease{bid},
       MsgCloseLease{bid, CloseReason::manifest_timeout},
       MsgWithdraw{bid},
@@ -41,6 +42,17 @@ TEST_CASE("market codec: every message round-trips") {
     REQUIRE_MESSAGE(back.has_value(), (back ? "" : to_string(back.error())));
     CHECK(*back == msg);
   }
+}
+
+TEST_CASE("market codec: close-bid carries a reason only when it has one") {
+  BidId bid{k_tenant, 5, 1, 1, k_p1};
+  CHECK_FALSE(to_json(Msg(MsgCloseBid{bid})).at("value").contains("reason"));
+  Json with = to_json(Msg(MsgCloseBid{bid, CloseReason::unstable}));
+  CHECK(with.at("value").at("reason") == "unstable");
+  with["value"]["reason"] = "sleepy";
+  Result<Msg> r = msg_from_json(with);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().path == "value.reason");
 }
 
 TEST_CASE("market codec: strict decoding") {

@@ -61,7 +61,13 @@ struct Fuzz {
         return MsgCreateBid{*id, provider, {"uakt", dec(prices[pick(5)])}, {"uakt", 400'000 + pick(300'000)}};
       }
       break;
-    case 7: if (auto id = some(state.bids)) { if (pick(4)) signer = id->provider; return MsgCloseBid{*id}; } break;
+    case 7:
+      if (auto id = some(state.bids)) {
+        CloseReason reasons[] = {CloseReason::none, CloseReason::unstable, CloseReason::manifest_timeout, CloseReason::owner};
+        if (pick(4)) signer = id->provider;
+        return MsgCloseBid{*id, reasons[pick(4)]};
+      }
+      break;
     case 8:
     case 9: if (auto id = some(state.bids)) { if (pick(4)) signer = id->owner; return MsgCreateLease{*id}; } break;
     case 10:
