@@ -119,7 +119,11 @@ void print_outcome(SimSession& session, const sim::DeployOutcome& outcome) {
     fmt::print("lease {}\n", market::to_string(l.lease.id));
     fmt::print("  provider  {} ({}){}\n", provider_label(session, l.lease.id.provider), l.lease.id.provider,
                l.provider.host_uri.empty() ? "" : " at " + l.provider.host_uri);
-    fmt::print("  price     {}/block, {}/month at {} blocks\n", block, month, sim::k_network_blocks_per_month);
+    // People read a month's cost in whole micro-units; -o json keeps the exact figure.
+    std::optional<util::Decimal> exact_month = l.lease.price.amount.checked_mul_int(sim::k_network_blocks_per_month);
+    std::string month_text =
+        exact_month ? "~" + util::int128_to_string(exact_month->ceil()) + l.lease.price.denom : month;
+    fmt::print("  price     {}/block, {}/month at {} blocks\n", block, month_text, sim::k_network_blocks_per_month);
     if (!l.why.empty()) fmt::print("  chosen    {}\n", l.why);
     for (const auto& [name, s] : l.status.status.services) {
       std::string uris;

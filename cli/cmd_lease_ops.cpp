@@ -254,7 +254,7 @@ void add_lease_ops_commands(CLI::App& app, Context& ctx) {
   CLI::App* lease = family(app, "lease", "Leases: status, logs, events and shell of a running lease");
 
   auto status = std::make_shared<LeaseFlags>();
-  CLI::App* status_cmd = lease->add_subcommand("status", "The lease's services, URIs and ports (MARKET.md lease-status)");
+  CLI::App* status_cmd = lease->add_subcommand("status", "The lease's services, URIs and forwarded ports (the provider's lease-status)");
   add_lease_flags(status_cmd, *status);
   status_cmd->callback([status, &ctx] { ctx.selected = [status, &ctx] { return run_status(ctx, *status); }; });
 
