@@ -12,7 +12,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DAKT_FUZZ=ON -DAKT_T
 cmake --build "$build" --target fuzz_sdl -j "$(nproc)"
 
 mkdir -p "$build/corpus" "$build/artifacts"
-seeds=("$root/examples")
+seeds=("$root/examples" "$root/tests/data/sdl/fuzz")
 corpus_dir=${AKT_SDL_CORPUS:-$root/../shared/sdl/corpus}
 if [ -d "$corpus_dir" ]; then
   mkdir -p "$build/seeds"

@@ -1268,6 +1268,8 @@ std::optional<Compiled> build(Ctx& c, const Sdl& s) {
   bool ok = true;
 
   for (const auto& [svc_name, placements] : s.deployment) {
+    // Go looks a service up only per placement: an entry without placements names nothing.
+    if (placements.empty()) continue;
     const Svc& svc = s.services.at(svc_name);
     for (const auto& [placement_name, d] : placements) {
       const Compute& cp = s.compute.at(d.profile);
