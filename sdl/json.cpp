@@ -839,6 +839,11 @@ Result<Json> parse(std::string_view text) {
     Error error = make_error(ErrorKind::invalid, "invalid JSON: " + message);
     error.where = location_of(text, e.byte > 0 ? e.byte - 1 : 0);
     return error;
+  } catch (const Json::exception& e) {
+    // A number beyond a double's range ("1e999") is out_of_range, not a parse_error.
+    std::string message = e.what();
+    if (auto bracket = message.find("] "); bracket != std::string::npos) message = message.substr(bracket + 2);
+    return make_error(ErrorKind::invalid, "invalid JSON: " + message);
   }
 }
 

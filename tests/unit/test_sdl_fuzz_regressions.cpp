@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "sdl/json.hpp"
 #include "sdl/sdl.hpp"
 
 namespace fs = std::filesystem;
@@ -52,4 +53,15 @@ deployment:
   REQUIRE(result.ok());
   CHECK(result.compiled->manifest.size() == 1);
   CHECK(result.compiled->manifest[0].services.size() == 1);
+}
+
+TEST_CASE("sdl: JSON numbers beyond a double's range are refused, not thrown") {
+  for (const char* text : {"[{\"name\":1e999}]", "[1E444]", "{\"a\":-22e512}"}) {
+    CAPTURE(text);
+    akt::Result<akt::sdl::Manifest> manifest = akt::sdl::manifest_from_json(text);
+    CHECK_NOTHROW(manifest = akt::sdl::manifest_from_json(text));
+    REQUIRE_FALSE(manifest);
+    CHECK(manifest.error().message.find("invalid JSON") != std::string::npos);
+    CHECK_FALSE(akt::sdl::groups_from_json(text));
+  }
 }
