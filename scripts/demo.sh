@@ -42,8 +42,9 @@ step "akt lease status --dseq $dseq"
 "$akt" lease status --dseq "$dseq"
 
 step "curl http://$uri/ (the front, which reaches its backend by service name)"
-curl -fsS "http://$uri/"
-"$akt" lease shell --dseq "$dseq" front -- wget -qO- http://backend:9000/
+# A ready container may still be starting its server: retry for a few seconds.
+for _ in $(seq 1 50); do curl -fsS --max-time 2 "http://$uri/" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 50); do "$akt" lease shell --dseq "$dseq" front -- wget -qO- http://backend:9000/ 2>/dev/null && break; sleep 0.1; done
 
 step "akt deployment close --dseq $dseq"
 "$akt" deployment close --dseq "$dseq"

@@ -50,8 +50,12 @@ YAML
 out=$("$AKT" -o json deploy "$sdl" --bid-window 3s) || fail "deploy exited $?"
 dseq=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"]["dseq"])')
 uri=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["leases"][0]["status"]["services"]["web"]["uris"][0])')
-curl -fsS "http://$uri/" | grep -q hello-from-web || fail "web not reachable at $uri"
-"$AKT" lease shell --dseq "$dseq" web -- wget -qO- http://api:8080/ | grep -q api-ok || fail "web cannot reach api by name"
+# A ready container may not be listening yet: give each server a few seconds.
+eventually() { for _ in $(seq 1 50); do "$@" && return 0; sleep 0.1; done; "$@"; }
+web_answers() { curl -fsS --max-time 2 "http://$uri/" 2>/dev/null | grep -q hello-from-web; }
+api_by_name() { "$AKT" lease shell --dseq "$dseq" web -- wget -qO- http://api:8080/ 2>/dev/null | grep -q api-ok; }
+eventually web_answers || fail "web not reachable at $uri"
+eventually api_by_name || fail "web cannot reach api by name"
 "$AKT" lease logs --dseq "$dseq" --service web | grep -q "web bonjour" || fail "env not honoured in logs"
 "$AKT" -o json lease status --dseq "$dseq" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["services"]["api"]["available"]==1' || fail "status"
 api=$(docker ps -q --filter "label=akt.deployment" --filter "label=akt.service=api" | head -1)

@@ -218,7 +218,12 @@ TEST_CASE("docker-live: two services, ports, env, limits, volumes, logs, exec, u
   CHECK(body == "web-ok\n");
 
   // Services find each other by name on the lease's network.
+  // The backend's httpd may still be starting: "running" is not "listening".
   Exec fetched = exec(runtime, lease, "web", {"wget", "-qO-", "http://backend:8080/"});
+  for (int i = 0; i < 50 && fetched.code != 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+    fetched = exec(runtime, lease, "web", {"wget", "-qO-", "http://backend:8080/"});
+  }
   CHECK(fetched.code == 0);
   CHECK(fetched.out == "backend-ok\n");
   CHECK(exec(runtime, lease, "web", {"sh", "-c", "echo to-err >&2; exit 3"}).code == 3);
