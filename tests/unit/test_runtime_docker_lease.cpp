@@ -102,7 +102,12 @@ TEST_CASE("runtime/docker: status reports replicas, the ingress URI and forwarde
   CHECK(status->forwarded_ports.count("db") == 0);
 
   // A stopped replica makes the lease unhealthy and says why.
-  f.engine.containers.begin()->second.info.state = docker::ContainerState{"exited", false, false, true, 137, "", "", ""};
+  // Replicas are created concurrently, so container ids say nothing of which is which:
+  // pick db's replica by name.
+  auto db = std::find_if(f.engine.containers.begin(), f.engine.containers.end(),
+                         [](const auto& entry) { return entry.second.info.name.ends_with("-db-0"); });
+  REQUIRE(db != f.engine.containers.end());
+  db->second.info.state = docker::ContainerState{"exited", false, false, true, 137, "", "", ""};
   status = f.runtime.status(k_lease);
   REQUIRE(status);
   CHECK_FALSE(status->healthy());
