@@ -161,6 +161,7 @@ struct EmbeddedLedger::Impl {
   std::int64_t data_version = -1;
   bool dirty = true;  // memory may be ahead of or behind the file: reload before use
   std::mutex mutex;   // one operation at a time (an HTTP server calls from many threads)
+  SignerCache signers;
 
   Impl(SqliteStore s, const Clock* c) : store(std::move(s)), clock(c) {}
 
@@ -323,7 +324,7 @@ Result<TxReceipt> EmbeddedLedger::submit(const SignedTx& tx) {
   std::lock_guard lock(m_impl->mutex);
   Result<std::string> chain = m_impl->chain_id();
   if (!chain) return chain.error();
-  Result<CheckedTx> checked = check_tx(tx, *chain);
+  Result<CheckedTx> checked = check_tx(tx, *chain, &m_impl->signers);
   if (!checked) return checked.error();
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
@@ -352,7 +353,7 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
   auto check_next = [&]() -> bool {
     std::size_t i = next_claim.fetch_add(1);
     if (i >= n) return false;
-    verified[i].emplace(check_tx(txs[i], *chain));
+    verified[i].emplace(check_tx(txs[i], *chain, &m_impl->signers));
     ready[i].store(true, std::memory_order_release);
     ready[i].notify_all();
     return true;

@@ -1,6 +1,7 @@
 #include "ledger/tx.hpp"
 
 #include <charconv>
+#include <mutex>
 
 #include "market/codec.hpp"
 
@@ -32,16 +33,33 @@ Result<std::string> string_field(const Json& json, const char* key) {
   return json[key].get<std::string>();
 }
 
+// The canonical encodings of a transaction, spelled out field by field in the sorted key
+// order that nlohmann's dump uses, so the message is encoded once for both of them.
+struct Encoding {
+  std::string chain_id, msg, sequence, signer;  // each already a JSON value
+
+  Encoding(std::string_view chain, std::uint64_t seq, std::string_view signer_address, const market::Msg& m)
+      : chain_id(Json(std::string(chain)).dump()),
+        msg(market::to_json(m).dump()),
+        sequence("\"" + std::to_string(seq) + "\""),
+        signer(Json(std::string(signer_address)).dump()) {}
+
+  std::string signed_bytes() const {
+    return R"({"chain_id":)" + chain_id + R"(,"msg":)" + msg + R"(,"sequence":)" + sequence + R"(,"signer":)" +
+           signer + "}";
+  }
+  std::string body(std::string_view pubkey, std::string_view signature) const {
+    return R"({"chain_id":)" + chain_id + R"(,"msg":)" + msg + R"(,"pubkey":)" + Json(std::string(pubkey)).dump() +
+           R"(,"sequence":)" + sequence + R"(,"signature":)" + Json(std::string(signature)).dump() +
+           R"(,"signer":)" + signer + "}";
+  }
+};
+
 } // namespace
 
 std::string sign_bytes(std::string_view chain_id, std::uint64_t sequence, std::string_view signer,
                        const market::Msg& msg) {
-  Json doc = Json::object();
-  doc["chain_id"] = std::string(chain_id);
-  doc["msg"] = market::to_json(msg);
-  doc["sequence"] = std::to_string(sequence);
-  doc["signer"] = std::string(signer);
-  return doc.dump();
+  return Encoding(chain_id, sequence, signer, msg).signed_bytes();
 }
 
 SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t sequence, market::Msg msg) {
@@ -56,36 +74,44 @@ SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t
   return tx;
 }
 
-Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id) {
+Result<PublicKey> SignerCache::key_for(const std::string& pubkey_hex, const std::string& signer) {
+  {
+    std::shared_lock lock(m_mutex);
+    if (auto it = m_keys.find(pubkey_hex); it != m_keys.end() && it->second.second == signer) return it->second.first;
+  }
+  Result<PublicKey> pub = PublicKey::from_hex(pubkey_hex);
+  if (!pub) return tx_error(ErrorKind::invalid, "pubkey", pub.error().message);
+  std::string address = pub->address();
+  if (address != signer)
+    return tx_error(ErrorKind::refused, "pubkey",
+                    "public key belongs to " + address + ", not to the signer " + signer +
+                        "; only the holder of " + signer + "'s key may sign for it");
+  std::unique_lock lock(m_mutex);
+  if (m_keys.size() >= m_capacity) m_keys.clear();
+  m_keys.emplace(pubkey_hex, std::make_pair(*pub, std::move(address)));
+  return pub;
+}
+
+Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id, SignerCache* signers) {
   if (tx.chain_id != expected_chain_id)
     return tx_error(ErrorKind::refused, "chain_id",
                     "transaction is for chain \"" + tx.chain_id + "\" but this ledger is \"" +
                         std::string(expected_chain_id) + "\"");
-  Result<PublicKey> pub = PublicKey::from_hex(tx.pubkey);
-  if (!pub) return tx_error(ErrorKind::invalid, "pubkey", pub.error().message);
-  if (pub->address() != tx.signer)
-    return tx_error(ErrorKind::refused, "pubkey",
-                    "public key belongs to " + pub->address() + ", not to the signer " + tx.signer +
-                        "; only the holder of " + tx.signer + "'s key may sign for it");
+  SignerCache uncached(1);
+  Result<PublicKey> pub = (signers ? *signers : uncached).key_for(tx.pubkey, tx.signer);
+  if (!pub) return pub.error();
   util::Bytes sig_bytes;
   if (!util::from_hex(tx.signature, sig_bytes) || sig_bytes.size() != 64)
     return tx_error(ErrorKind::invalid, "signature", "expected 64 bytes of hex (r||s)");
   Signature sig{};
   std::copy(sig_bytes.begin(), sig_bytes.end(), sig.begin());
-  Json msg = market::to_json(tx.msg);
-  Json doc = Json::object();
-  doc["chain_id"] = tx.chain_id;
-  doc["msg"] = msg;
-  doc["sequence"] = std::to_string(tx.sequence);
-  doc["signer"] = tx.signer;
-  if (!pub->verify(doc.dump(), sig))
+  Encoding encoding(tx.chain_id, tx.sequence, tx.signer, tx.msg);
+  if (!pub->verify(encoding.signed_bytes(), sig))
     return tx_error(ErrorKind::refused, "signature",
                     "signature does not match the transaction; only the holder of " + tx.signer +
                         "'s key may sign for it");
-  doc["pubkey"] = tx.pubkey;
-  doc["signature"] = tx.signature;
   CheckedTx out;
-  out.body = doc.dump();
+  out.body = encoding.body(tx.pubkey, tx.signature);
   out.hash = util::sha256_hex(out.body);
   return out;
 }

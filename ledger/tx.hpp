@@ -4,8 +4,10 @@
 // sequence (no replay, no reordering) and the exact message. A transaction carries its
 // public key; the ledger checks that it hashes to the signer's address.
 #include <cstdint>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -46,7 +48,24 @@ struct CheckedTx {
   std::string body;  // to_json(tx).dump()
   std::string hash;  // sha256 of body == tx_hash(tx)
 };
-Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id);
+
+// Public keys already parsed and matched to their address. Decompressing a point and
+// hashing it to an address cost a fifth of a verification, and a ledger sees the same
+// few signers again and again. Safe to share between threads; bounded in size.
+class SignerCache {
+public:
+  explicit SignerCache(std::size_t capacity = 1 << 16) : m_capacity(capacity) {}
+  // The key of `pubkey_hex`, refused when it is malformed or does not hash to `signer`.
+  Result<PublicKey> key_for(const std::string& pubkey_hex, const std::string& signer);
+
+private:
+  std::size_t m_capacity;
+  std::shared_mutex m_mutex;
+  std::unordered_map<std::string, std::pair<PublicKey, std::string>> m_keys;  // hex -> (key, address)
+};
+
+// `signers`, when given, remembers keys across calls.
+Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_id, SignerCache* signers = nullptr);
 
 // JSON transport form: {"chain_id","signer","pubkey","sequence","msg","signature"};
 // sequence is a decimal string like every other 64-bit number in akt's JSON.
