@@ -107,13 +107,10 @@ std::size_t list_and_rank(ledger::Ledger& ledger, const ledger::BidFilter& filte
     market::ProviderStats stats = ledger.provider_stats(b.id.provider).value();
     bidders.emplace(b.id.provider, market::bidder_info(b.id.provider, record ? &*record : nullptr, audits, stats));
   }
-  std::map<market::OrderId, std::vector<market::Bid>> per_order;
-  for (auto& b : bids) per_order[b.id.order()].push_back(std::move(b));
   std::size_t ranked = 0;
-  for (const auto& [order, order_bids] : per_order) {
-    std::vector<market::RankedBid> ranking = market::rank(order_bids, bidders, policy);
-    ranked += ranking.size();
-    benchmark::DoNotOptimize(ranking.data());
+  for (const market::OrderRanking& order : market::rank_orders(bids, bidders, policy)) {
+    ranked += order.ranking.size();
+    benchmark::DoNotOptimize(order.ranking.data());
   }
   return ranked;
 }

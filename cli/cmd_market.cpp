@@ -585,16 +585,13 @@ void add_bids(CLI::App& app, Context& ctx) {
         }
         Result<std::map<market::Address, market::BidderInfo>> bidders = bidder_infos(ledger, *bids);
         if (!bidders) return fail(bidders.error());
-        std::map<market::OrderId, std::vector<market::Bid>> per_order;
-        for (auto& b : *bids) per_order[b.id.order()].push_back(std::move(b));
         Json out = Json::array();
-        for (const auto& [order, order_bids] : per_order) {
-          std::vector<market::RankedBid> ranking = market::rank(order_bids, *bidders, policy);
+        for (const auto& [order, ranking] : market::rank_orders(*bids, *bidders, policy)) {
           if (!ctx.json()) fmt::print("order {}\n", market::to_string(order));
           int place = 0;
           for (const auto& r : ranking) {
             ++place;
-            std::string why = market::explain(r, policy);
+            std::string why = args->explain ? market::explain(r, policy) : std::string();
             if (ctx.json()) {
               Json item = {{"order", market::to_json(order)}, {"rank", place}, {"bid", market::to_json(r.id)},
                            {"price", market::to_json(r.price)}, {"eligible", r.eligible},

@@ -108,9 +108,9 @@ void collect_addresses(const State& part, std::set<Address>& into) {
 
 std::string audit_key(const std::pair<Address, Address>& key) { return key.first + "/" + key.second; }
 
-template <typename K, typename V, typename IdOf>
-Status write_map(SqliteStore& store, const std::map<K, V>& before, const std::map<K, V>& after, const char* kind,
-                 IdOf id_of) {
+// Writes the objects of `after` that are new or changed and erases those it lost.
+template <typename K, typename V, typename Erase>
+Status write_map(SqliteStore& store, const std::map<K, V>& before, const std::map<K, V>& after, Erase erase) {
   for (const auto& [key, value] : after) {
     auto it = before.find(key);
     if (it == before.end() || !(it->second == value)) {
@@ -119,23 +119,31 @@ Status write_map(SqliteStore& store, const std::map<K, V>& before, const std::ma
   }
   for (const auto& [key, value] : before) {
     if (!after.count(key)) {
-      if (Status s = store.erase(kind, id_of(key)); !s) return s;
+      if (Status s = erase(key); !s) return s;
     }
   }
   return ok();
 }
 
 Status write_changes(SqliteStore& store, const State& before, const State& after) {
-  auto str = [](const auto& id) { return market::to_string(id); };
-  if (Status s = write_map(store, before.deployments, after.deployments, "deployment", str); !s) return s;
-  if (Status s = write_map(store, before.groups, after.groups, "group", str); !s) return s;
-  if (Status s = write_map(store, before.orders, after.orders, "order", str); !s) return s;
-  if (Status s = write_map(store, before.bids, after.bids, "bid", str); !s) return s;
-  if (Status s = write_map(store, before.leases, after.leases, "lease", str); !s) return s;
-  if (Status s = write_map(store, before.payments, after.payments, "payment", str); !s) return s;
-  if (Status s = write_map(store, before.accounts, after.accounts, "escrow_account", [](const std::string& id) { return id; }); !s) return s;
-  if (Status s = write_map(store, before.providers, after.providers, "provider", [](const Address& a) { return a; }); !s) return s;
-  if (Status s = write_map(store, before.audits, after.audits, "audit", audit_key); !s) return s;
+  auto by_kind = [&store](const char* kind) {
+    return [&store, kind](const auto& key) {
+      using Key = std::decay_t<decltype(key)>;
+      if constexpr (std::is_same_v<Key, std::string>) return store.erase(kind, key);
+      else if constexpr (std::is_same_v<Key, std::pair<Address, Address>>) return store.erase(kind, audit_key(key));
+      else return store.erase(kind, market::to_string(key));
+    };
+  };
+  auto typed = [&store](const auto& key) { return store.erase(key); };
+  if (Status s = write_map(store, before.deployments, after.deployments, by_kind("deployment")); !s) return s;
+  if (Status s = write_map(store, before.groups, after.groups, by_kind("group")); !s) return s;
+  if (Status s = write_map(store, before.orders, after.orders, typed); !s) return s;
+  if (Status s = write_map(store, before.bids, after.bids, typed); !s) return s;
+  if (Status s = write_map(store, before.leases, after.leases, by_kind("lease")); !s) return s;
+  if (Status s = write_map(store, before.payments, after.payments, by_kind("payment")); !s) return s;
+  if (Status s = write_map(store, before.accounts, after.accounts, by_kind("escrow_account")); !s) return s;
+  if (Status s = write_map(store, before.providers, after.providers, by_kind("provider")); !s) return s;
+  if (Status s = write_map(store, before.audits, after.audits, by_kind("audit")); !s) return s;
   if (before.supply != after.supply) {
     if (Status s = store.put_supply(after.supply); !s) return s;
   }
@@ -457,14 +465,23 @@ Result<std::vector<market::Group>> EmbeddedLedger::groups(const GroupFilter& f) 
 
 Result<std::vector<market::Order>> EmbeddedLedger::orders(const OrderFilter& f) {
   std::lock_guard lock(m_impl->mutex);
-  if (Status s = m_impl->sync_for_read(); !s) return s.error();
-  std::vector<market::Order> out;
-  for (const auto& [id, o] : m_impl->cache.state.orders) {
-    if (matches(f.owner, id.owner) && matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) &&
-        matches(f.oseq, id.oseq) && matches(f.state, o.state))
-      out.push_back(o);
-  }
-  return out;
+  return m_impl->read<std::vector<market::Order>>(
+      [&] {
+        const auto& all = m_impl->cache.state.orders;
+        auto it = all.begin();
+        if (f.owner) it = all.lower_bound(market::OrderId{*f.owner, f.dseq.value_or(0), 0, 0});
+        std::vector<market::Order> out;
+        for (; it != all.end(); ++it) {
+          const auto& [id, o] = *it;
+          if (f.owner && id.owner != *f.owner) break;
+          if (f.owner && f.dseq && id.dseq != *f.dseq) break;
+          if (matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) &&
+              matches(f.state, o.state))
+            out.push_back(o);
+        }
+        return out;
+      },
+      [&] { return m_impl->store.query_orders(f); });
 }
 
 Result<std::vector<market::Bid>> EmbeddedLedger::bids(const BidFilter& f) {

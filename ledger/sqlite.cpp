@@ -25,15 +25,18 @@ Error db_error(sqlite3* db, int rc, std::string_view what) {
 // SQLite returns BUSY without calling the busy handler (WAL recovery, snapshot races).
 template <typename F>
 int with_retry(std::chrono::milliseconds budget, F&& attempt) {
+  int rc = attempt();
+  if (!is_busy(rc)) return rc;  // the common case reads no clock
   auto deadline = std::chrono::steady_clock::now() + budget;
   std::minstd_rand jitter(static_cast<unsigned>(
       std::chrono::steady_clock::now().time_since_epoch().count()));
   int delay_us = 200;
   for (;;) {
-    int rc = attempt();
-    if (!is_busy(rc) || std::chrono::steady_clock::now() >= deadline) return rc;
+    if (std::chrono::steady_clock::now() >= deadline) return rc;
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us + static_cast<int>(jitter() % 500)));
     delay_us = std::min(delay_us * 2, 20000);
+    rc = attempt();
+    if (!is_busy(rc)) return rc;
   }
 }
 
@@ -147,6 +150,12 @@ std::string Statement::column_text(int index) const {
   const unsigned char* text = sqlite3_column_text(m_stmt.get(), index);
   int size = sqlite3_column_bytes(m_stmt.get(), index);
   return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)) : std::string();
+}
+
+std::string_view Statement::column_view(int index) const {
+  const unsigned char* text = sqlite3_column_text(m_stmt.get(), index);
+  int size = sqlite3_column_bytes(m_stmt.get(), index);
+  return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)) : std::string_view();
 }
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(m_stmt.get(), index) == SQLITE_NULL; }

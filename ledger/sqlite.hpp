@@ -71,6 +71,8 @@ public:
 
   std::int64_t column_int64(int index) const;
   std::string column_text(int index) const;
+  // The same without a copy: valid until the next step, reset or column call of this row.
+  std::string_view column_view(int index) const;
   bool column_is_null(int index) const;
 
   Statement(Statement&&) noexcept = default;

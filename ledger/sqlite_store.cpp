@@ -46,7 +46,30 @@ CREATE TABLE IF NOT EXISTS txs(
   body TEXT NOT NULL);
 )sql";
 
-const char* const k_migrations[] = {k_migration_1};
+// Version 2: orders and bids move to tables of their own, every field a column, so a
+// large order book is read without decoding JSON. Money stays exact as decimal text.
+// Their rows are moved over by SqliteStore::move_orders_and_bids_out_of_objects.
+constexpr const char* k_migration_2 = R"sql(
+CREATE TABLE orders(
+  owner TEXT NOT NULL, dseq INTEGER NOT NULL, gseq INTEGER NOT NULL, oseq INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL,
+  PRIMARY KEY(owner, dseq, gseq, oseq)) WITHOUT ROWID;
+CREATE INDEX orders_by_state ON orders(state);
+CREATE TABLE bids(
+  owner TEXT NOT NULL, dseq INTEGER NOT NULL, gseq INTEGER NOT NULL, oseq INTEGER NOT NULL, provider TEXT NOT NULL,
+  state TEXT NOT NULL,
+  price_denom TEXT NOT NULL, price TEXT NOT NULL,
+  deposit_denom TEXT NOT NULL, deposit TEXT NOT NULL,
+  created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL,
+  PRIMARY KEY(owner, dseq, gseq, oseq, provider)) WITHOUT ROWID;
+CREATE INDEX bids_by_provider ON bids(provider);
+)sql";
+
+// Column lists shared by the writers and every reader of the typed tables.
+constexpr const char* k_order_columns = "owner, dseq, gseq, oseq, state, created_at, closed_at";
+constexpr const char* k_bid_columns =
+    "owner, dseq, gseq, oseq, provider, state, price_denom, price, deposit_denom, deposit, created_at, closed_at";
 
 enum Slot : int {
   s_put_meta,
@@ -55,6 +78,10 @@ enum Slot : int {
   s_erase_object,
   s_append_event,
   s_put_tx,
+  s_put_order,
+  s_put_bid,
+  s_erase_order,
+  s_erase_bid,
   s_slot_count,
 };
 
@@ -108,8 +135,6 @@ Status load_into(std::map<Key, T>& into, const Json& body, Decode decode, Key (*
 
 market::DeploymentId key_deployment(const market::Deployment& v) { return v.id; }
 market::GroupId key_group(const market::Group& v) { return v.id; }
-market::OrderId key_order(const market::Order& v) { return v.id; }
-market::BidId key_bid(const market::Bid& v) { return v.id; }
 market::LeaseId key_lease(const market::Lease& v) { return v.id; }
 market::Address key_provider(const market::Provider& v) { return v.owner; }
 std::pair<market::Address, market::Address> key_audit(const market::AuditorSignature& v) {
@@ -117,6 +142,47 @@ std::pair<market::Address, market::Address> key_audit(const market::AuditorSigna
 }
 std::string key_account(const market::Account& v) { return v.id; }
 market::LeaseId key_payment(const market::Payment& v) { return v.id; }
+
+std::uint64_t u64_column(const sqlite::Statement& row, int index) {
+  return static_cast<std::uint64_t>(row.column_int64(index));
+}
+
+// A row of k_order_columns into `order`; `where` names the ledger in errors.
+Status order_from_row(const sqlite::Statement& row, const std::string& where, market::Order& order) {
+  order.id = {row.column_text(0), u64_column(row, 1), static_cast<std::uint32_t>(row.column_int64(2)),
+              static_cast<std::uint32_t>(row.column_int64(3))};
+  std::optional<market::OrderState> state = market::order_state_from(row.column_view(4));
+  if (!state) return store_error(ErrorKind::failure, where + ": order " + market::to_string(order.id) + ": damaged state");
+  order.state = *state;
+  order.created_at = u64_column(row, 5);
+  order.closed_at = u64_column(row, 6);
+  return ok();
+}
+
+// A row of k_bid_columns into `bid`.
+Status bid_from_row(const sqlite::Statement& row, const std::string& where, market::Bid& bid) {
+  bid.id = {row.column_text(0), u64_column(row, 1), static_cast<std::uint32_t>(row.column_int64(2)),
+            static_cast<std::uint32_t>(row.column_int64(3)), row.column_text(4)};
+  auto damaged = [&](const char* what) {
+    return store_error(ErrorKind::failure, where + ": bid " + market::to_string(bid.id) + ": damaged " + what);
+  };
+  std::optional<market::BidState> state = market::bid_state_from(row.column_view(5));
+  if (!state) return damaged("state");
+  bid.state = *state;
+  bid.price.denom = row.column_text(6);
+  Result<util::Decimal> price = util::Decimal::parse(row.column_view(7));
+  if (!price) return damaged("price");
+  bid.price.amount = *price;
+  bid.deposit.denom = row.column_text(8);
+  std::optional<std::uint64_t> deposit = parse_u64(row.column_view(9));
+  if (!deposit) return damaged("deposit");
+  bid.deposit.amount = *deposit;
+  bid.created_at = u64_column(row, 10);
+  bid.closed_at = u64_column(row, 11);
+  return ok();
+}
+
+std::int64_t i64_of(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 } // namespace
 
@@ -167,20 +233,58 @@ Result<int> SqliteStore::schema_version() {
 }
 
 Status SqliteStore::migrate() {
+  // Each step is its SQL, then an optional step in code; never edit a step, append one.
+  struct Step {
+    const char* sql;
+    Status (SqliteStore::*then)();
+  };
+  const Step steps[] = {
+      {k_migration_1, nullptr},
+      {k_migration_2, &SqliteStore::move_orders_and_bids_out_of_objects},
+  };
+  static_assert(sizeof steps / sizeof steps[0] == k_schema_version);
   Result<sqlite::Transaction> tx = sqlite::Transaction::begin(m_db);
   if (!tx) return tx.error();
   Result<int> version = schema_version();
   if (!version) return version.error();
-  constexpr int k_known = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
-  if (*version > k_known)
+  if (*version > k_schema_version)
     return store_error(ErrorKind::failure, "ledger " + m_db.path().string() + " has schema version " +
                                                std::to_string(*version) + ", newer than this akt understands (" +
-                                               std::to_string(k_known) + "); upgrade akt");
-  for (int v = *version; v < k_known; ++v) {
-    if (Status s = m_db.exec(k_migrations[v]); !s) return s;
+                                               std::to_string(k_schema_version) + "); upgrade akt");
+  for (int v = *version; v < k_schema_version; ++v) {
+    const Step& step = steps[v];
+    if (Status s = m_db.exec(step.sql); !s) return s;
+    if (step.then) {
+      if (Status s = (this->*step.then)(); !s) return s;
+    }
     if (Status s = m_db.exec("PRAGMA user_version = " + std::to_string(v + 1)); !s) return s;
   }
   return tx->commit();
+}
+
+Status SqliteStore::move_orders_and_bids_out_of_objects() {
+  const std::string where = "ledger " + m_db.path().string();
+  Result<sqlite::Statement> stmt = m_db.prepare("SELECT kind, id, body FROM objects WHERE kind IN ('order', 'bid')");
+  if (!stmt) return stmt.error();
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    std::string kind = stmt->column_text(0);
+    std::string object_where = where + ": " + kind + " " + stmt->column_text(1);
+    Result<Json> body = market::parse_json(stmt->column_text(2));
+    if (!body) return store_error(ErrorKind::failure, object_where + ": damaged JSON");
+    Status moved = ok();
+    if (kind == "order") {
+      Result<market::Order> order = market::order_from_json(*body);
+      moved = order ? put(*order) : store_error(ErrorKind::failure, object_where + ": " + to_string(order.error()));
+    } else {
+      Result<market::Bid> bid = market::bid_from_json(*body);
+      moved = bid ? put(*bid) : store_error(ErrorKind::failure, object_where + ": " + to_string(bid.error()));
+    }
+    if (!moved) return moved;
+  }
+  return m_db.exec("DELETE FROM objects WHERE kind IN ('order', 'bid')");
 }
 
 Status SqliteStore::init_genesis(const GenesisOptions& genesis, std::int64_t now_ms) {
@@ -271,12 +375,39 @@ Status SqliteStore::put(const market::Group& v) {
                     std::nullopt, market::to_string(v.state), market::to_json(v).dump());
 }
 Status SqliteStore::put(const market::Order& v) {
-  return put_object("order", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
-                    std::nullopt, market::to_string(v.state), market::to_json(v).dump());
+  static const std::string sql = std::string("INSERT OR REPLACE INTO orders(") + k_order_columns +
+                                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+  Result<sqlite::Statement*> stmt = cached(s_put_order, sql.c_str());
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(v.id.owner))
+      .bind(2, i64_of(v.id.dseq))
+      .bind(3, static_cast<std::int64_t>(v.id.gseq))
+      .bind(4, static_cast<std::int64_t>(v.id.oseq))
+      .bind(5, std::string_view(market::to_string(v.state)))
+      .bind(6, i64_of(v.created_at))
+      .bind(7, i64_of(v.closed_at))
+      .run();
 }
 Status SqliteStore::put(const market::Bid& v) {
-  return put_object("bid", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
-                    v.id.provider, market::to_string(v.state), market::to_json(v).dump());
+  static const std::string sql = std::string("INSERT OR REPLACE INTO bids(") + k_bid_columns +
+                                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+  Result<sqlite::Statement*> stmt = cached(s_put_bid, sql.c_str());
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(v.id.owner))
+      .bind(2, i64_of(v.id.dseq))
+      .bind(3, static_cast<std::int64_t>(v.id.gseq))
+      .bind(4, static_cast<std::int64_t>(v.id.oseq))
+      .bind(5, std::string_view(v.id.provider))
+      .bind(6, std::string_view(market::to_string(v.state)))
+      .bind(7, std::string_view(v.price.denom))
+      .bind(8, std::string_view(v.price.amount.to_string()))
+      .bind(9, std::string_view(v.deposit.denom))
+      .bind(10, std::string_view(std::to_string(v.deposit.amount)))
+      .bind(11, i64_of(v.created_at))
+      .bind(12, i64_of(v.closed_at))
+      .run();
 }
 Status SqliteStore::put(const market::Lease& v) {
   return put_object("lease", market::to_string(v.id), v.id.owner, i64(v.id.dseq), i64(v.id.gseq), i64(v.id.oseq),
@@ -303,6 +434,31 @@ Status SqliteStore::erase(const std::string& kind, const std::string& id) {
   Result<sqlite::Statement*> stmt = cached(s_erase_object, "DELETE FROM objects WHERE kind = ?1 AND id = ?2");
   if (!stmt) return stmt.error();
   return (*stmt)->bind(1, std::string_view(kind)).bind(2, std::string_view(id)).run();
+}
+
+Status SqliteStore::erase(const market::OrderId& id) {
+  Result<sqlite::Statement*> stmt =
+      cached(s_erase_order, "DELETE FROM orders WHERE owner = ?1 AND dseq = ?2 AND gseq = ?3 AND oseq = ?4");
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(id.owner))
+      .bind(2, i64_of(id.dseq))
+      .bind(3, static_cast<std::int64_t>(id.gseq))
+      .bind(4, static_cast<std::int64_t>(id.oseq))
+      .run();
+}
+
+Status SqliteStore::erase(const market::BidId& id) {
+  Result<sqlite::Statement*> stmt = cached(
+      s_erase_bid, "DELETE FROM bids WHERE owner = ?1 AND dseq = ?2 AND gseq = ?3 AND oseq = ?4 AND provider = ?5");
+  if (!stmt) return stmt.error();
+  return (*stmt)
+      ->bind(1, std::string_view(id.owner))
+      .bind(2, i64_of(id.dseq))
+      .bind(3, static_cast<std::int64_t>(id.gseq))
+      .bind(4, static_cast<std::int64_t>(id.oseq))
+      .bind(5, std::string_view(id.provider))
+      .run();
 }
 
 Result<std::uint64_t> SqliteStore::append_event(const std::string& tx_hash, const market::Event& event) {
@@ -365,14 +521,17 @@ Result<ChainMeta> SqliteStore::load_meta() {
 
 namespace {
 
-// WHERE clause over the objects table's key columns; only the fields that are set
-// become conditions, so the (kind, owner, dseq, gseq, oseq) and (kind, provider) indexes
-// apply. Parameters are bound in the order they were added.
+// WHERE clause over a table's key columns; only the fields that are set become
+// conditions, so the tables' key and provider indexes apply. Parameters are bound in the
+// order they were added.
 struct ObjectQuery {
   std::string sql;
   std::vector<std::variant<std::int64_t, std::string>> params;
 
+  // Over the objects table, one kind.
   explicit ObjectQuery(const char* kind) : sql("SELECT id, body FROM objects WHERE kind = ?1") { params.emplace_back(std::string(kind)); }
+  // Over a typed table.
+  ObjectQuery(const char* columns, const char* table) : sql(std::string("SELECT ") + columns + " FROM " + table + " WHERE 1") {}
   void add(const char* column, const std::optional<std::string>& value) {
     if (!value) return;
     params.emplace_back(*value);
@@ -382,6 +541,17 @@ struct ObjectQuery {
     if (!value) return;
     params.emplace_back(*value);
     sql += std::string(" AND ") + column + " = ?" + std::to_string(params.size());
+  }
+
+  Result<sqlite::Statement> prepare(sqlite::Database& db) const {
+    Result<sqlite::Statement> stmt = db.prepare(sql);
+    if (!stmt) return stmt.error();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int index = static_cast<int>(i) + 1;
+      if (const auto* n = std::get_if<std::int64_t>(&params[i])) stmt->bind(index, *n);
+      else stmt->bind(index, std::string_view(std::get<std::string>(params[i])));
+    }
+    return stmt;
   }
 };
 
@@ -393,13 +563,8 @@ std::optional<std::int64_t> opt_i64(const std::optional<T>& v) {
 
 template <typename T, typename Decode>
 Result<std::vector<T>> run_query(sqlite::Database& db, const ObjectQuery& q, Decode decode, const std::string& where) {
-  Result<sqlite::Statement> stmt = db.prepare(q.sql);
+  Result<sqlite::Statement> stmt = q.prepare(db);
   if (!stmt) return stmt.error();
-  for (std::size_t i = 0; i < q.params.size(); ++i) {
-    int index = static_cast<int>(i) + 1;
-    if (const auto* n = std::get_if<std::int64_t>(&q.params[i])) stmt->bind(index, *n);
-    else stmt->bind(index, std::string_view(std::get<std::string>(q.params[i])));
-  }
   std::vector<T> out;
   for (;;) {
     Result<bool> row = stmt->step();
@@ -414,19 +579,46 @@ Result<std::vector<T>> run_query(sqlite::Database& db, const ObjectQuery& q, Dec
   return out;
 }
 
+// Every row of a typed table's query, decoded by `from_row`, in the order SQL returns them.
+template <typename T, typename FromRow>
+Result<std::vector<T>> run_rows(sqlite::Database& db, const ObjectQuery& q, FromRow from_row) {
+  Result<sqlite::Statement> stmt = q.prepare(db);
+  if (!stmt) return stmt.error();
+  const std::string where = "ledger " + db.path().string();
+  std::vector<T> out;
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    // Decoded in place: a bid is large enough that moving it shows in a big order book.
+    if (Status s = from_row(*stmt, where, out.emplace_back()); !s) return s.error();
+  }
+  return out;
+}
+
 } // namespace
 
+Result<std::vector<market::Order>> SqliteStore::query_orders(const OrderFilter& f) {
+  ObjectQuery q(k_order_columns, "orders");
+  q.add("owner", f.owner);
+  q.add("dseq", opt_i64(f.dseq));
+  q.add("gseq", opt_i64(f.gseq));
+  q.add("oseq", opt_i64(f.oseq));
+  if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
+  q.sql += " ORDER BY owner, dseq, gseq, oseq";
+  return run_rows<market::Order>(m_db, q, order_from_row);
+}
+
 Result<std::vector<market::Bid>> SqliteStore::query_bids(const BidFilter& f) {
-  ObjectQuery q("bid");
+  ObjectQuery q(k_bid_columns, "bids");
   q.add("owner", f.owner);
   q.add("dseq", opt_i64(f.dseq));
   q.add("gseq", opt_i64(f.gseq));
   q.add("oseq", opt_i64(f.oseq));
   q.add("provider", f.provider);
   if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
-  Result<std::vector<market::Bid>> out = run_query<market::Bid>(m_db, q, market::bid_from_json, "ledger " + m_db.path().string() + ": bid");
-  if (out) std::sort(out->begin(), out->end(), [](const market::Bid& a, const market::Bid& b) { return a.id < b.id; });
-  return out;
+  q.sql += " ORDER BY owner, dseq, gseq, oseq, provider";
+  return run_rows<market::Bid>(m_db, q, bid_from_row);
 }
 
 Result<std::vector<market::Lease>> SqliteStore::query_leases(const LeaseFilter& f) {
@@ -509,6 +701,14 @@ Result<StoredLedger> SqliteStore::load() {
       out.accounts[address] = std::move(account);
     }
   }
+  {
+    Result<std::vector<market::Order>> orders = run_rows<market::Order>(m_db, ObjectQuery(k_order_columns, "orders"), order_from_row);
+    if (!orders) return orders.error();
+    for (market::Order& o : *orders) out.state.orders.emplace_hint(out.state.orders.end(), o.id, std::move(o));
+    Result<std::vector<market::Bid>> bids = run_rows<market::Bid>(m_db, ObjectQuery(k_bid_columns, "bids"), bid_from_row);
+    if (!bids) return bids.error();
+    for (market::Bid& b : *bids) out.state.bids.emplace_hint(out.state.bids.end(), b.id, std::move(b));
+  }
   Result<sqlite::Statement> stmt = m_db.prepare("SELECT kind, id, body FROM objects");
   if (!stmt) return stmt.error();
   for (;;) {
@@ -523,8 +723,6 @@ Result<StoredLedger> SqliteStore::load() {
     market::State& s = out.state;
     if (kind == "deployment") loaded = load_into(s.deployments, *body, market::deployment_from_json, key_deployment, object_where);
     else if (kind == "group") loaded = load_into(s.groups, *body, market::group_from_json, key_group, object_where);
-    else if (kind == "order") loaded = load_into(s.orders, *body, market::order_from_json, key_order, object_where);
-    else if (kind == "bid") loaded = load_into(s.bids, *body, market::bid_from_json, key_bid, object_where);
     else if (kind == "lease") loaded = load_into(s.leases, *body, market::lease_from_json, key_lease, object_where);
     else if (kind == "provider") loaded = load_into(s.providers, *body, market::provider_from_json, key_provider, object_where);
     else if (kind == "audit") loaded = load_into(s.audits, *body, market::audit_from_json, key_audit, object_where);

@@ -1,6 +1,8 @@
 #pragma once
 // The embedded ledger's SQLite schema and row codec. Objects are stored one row each,
 // with their key fields in indexed columns and the body as the market codec's JSON;
+// orders and bids, the objects a large market has most of, have tables of their own with
+// every field a column, so that an order book is read without decoding JSON;
 // accounts hold balances, sequence and public key; events are an append-only log whose
 // rowid is the public cursor. The schema version lives in PRAGMA user_version and is
 // migrated forward on open.
@@ -17,7 +19,7 @@
 
 namespace akt::ledger {
 
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 
 // The chain's fixed facts, stored in `meta`.
 struct ChainMeta {
@@ -69,6 +71,8 @@ public:
   Status put(const market::Account& value);
   Status put(const market::Payment& value);
   Status erase(const std::string& kind, const std::string& id);
+  Status erase(const market::OrderId& id);
+  Status erase(const market::BidId& id);
   // Appends and returns the cursor.
   Result<std::uint64_t> append_event(const std::string& tx_hash, const market::Event& event);
   Status put_tx(const std::string& hash, Height height, const Address& signer, std::uint64_t sequence,
@@ -77,6 +81,7 @@ public:
   // Indexed queries that decode only the matching rows, for a process that has not
   // loaded the market (a one-shot `akt bids list` on a large ledger). Results are in key
   // order, like the in-memory maps.
+  Result<std::vector<market::Order>> query_orders(const OrderFilter& filter);
   Result<std::vector<market::Bid>> query_bids(const BidFilter& filter);
   Result<std::vector<market::Lease>> query_leases(const LeaseFilter& filter);
   Result<std::optional<market::Provider>> query_provider(const Address& address);
@@ -91,6 +96,7 @@ public:
 private:
   explicit SqliteStore(sqlite::Database db) : m_db(std::move(db)) {}
   Status migrate();
+  Status move_orders_and_bids_out_of_objects();
   Status init_genesis(const GenesisOptions& genesis, std::int64_t now_ms);
   Result<sqlite::Statement*> cached(int slot, const char* sql);
   Status put_object(const std::string& kind, const std::string& id, const std::optional<std::string>& owner,

@@ -110,7 +110,7 @@ BidderInfo bidder_info(const State& state, const Address& provider) {
                      provider_stats(state, provider));
 }
 
-std::vector<RankedBid> rank(const std::vector<Bid>& bids, const std::map<Address, BidderInfo>& bidders,
+std::vector<RankedBid> rank(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
                             const Policy& policy) {
   const std::size_t n = bids.size();
   std::vector<const BidderInfo*> infos(n);
@@ -306,6 +306,40 @@ Result<Policy> parse_policy(std::string_view text, const std::string& origin) {
     if (!status) return status.error();
   }
   return policy;
+}
+
+namespace {
+
+// Order of two bids' orders, without building OrderIds (which copy the owner).
+int compare_orders(const BidId& a, const BidId& b) {
+  if (int c = a.owner.compare(b.owner); c != 0) return c;
+  if (a.dseq != b.dseq) return a.dseq < b.dseq ? -1 : 1;
+  if (a.gseq != b.gseq) return a.gseq < b.gseq ? -1 : 1;
+  if (a.oseq != b.oseq) return a.oseq < b.oseq ? -1 : 1;
+  return 0;
+}
+
+} // namespace
+
+std::vector<OrderRanking> rank_orders(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                                      const Policy& policy) {
+  bool grouped = true;
+  for (std::size_t i = 1; i < bids.size() && grouped; ++i) grouped = compare_orders(bids[i - 1].id, bids[i].id) <= 0;
+  std::vector<Bid> sorted;
+  if (!grouped) {
+    sorted.assign(bids.begin(), bids.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Bid& a, const Bid& b) { return compare_orders(a.id, b.id) < 0; });
+    bids = sorted;
+  }
+  std::vector<OrderRanking> out;
+  for (std::size_t start = 0; start < bids.size();) {
+    std::size_t end = start + 1;
+    while (end < bids.size() && compare_orders(bids[start].id, bids[end].id) == 0) ++end;
+    out.push_back(OrderRanking{bids[start].id.order(), rank(bids.subspan(start, end - start), bidders, policy)});
+    start = end;
+  }
+  return out;
 }
 
 } // namespace akt::market

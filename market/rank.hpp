@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,8 +86,19 @@ struct RankedBid {
 // differs from the first eligible bid's are excluded (prices are not comparable).
 // `bidders` is looked up by provider; a missing entry counts as an unknown provider
 // with no history.
-std::vector<RankedBid> rank(const std::vector<Bid>& bids, const std::map<Address, BidderInfo>& bidders,
+std::vector<RankedBid> rank(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
                             const Policy& policy);
+
+// One order's bids, ranked.
+struct OrderRanking {
+  OrderId order;
+  std::vector<RankedBid> ranking;
+};
+// Ranks the bids of every order they name, orders in id order. Bids in id order (as
+// ledgers return them) are ranked where they lie, one run per order; others are sorted
+// first.
+std::vector<OrderRanking> rank_orders(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                                      const Policy& policy);
 
 // Why this bid placed where it did: "price 1.5uakt/block (best: 1.2) 800000×3; …".
 std::string explain(const RankedBid& ranked, const Policy& policy);

@@ -29,17 +29,21 @@ std::optional<int128> parse_int128(std::string_view text) {
     text.remove_prefix(1);
   }
   if (text.empty()) return std::nullopt;
+  // Overflow is checked against constants: a 128-bit division per digit is slow.
+  constexpr int128 k_max_tenth = k_int128_max / 10;
+  constexpr int k_max_last = static_cast<int>(k_int128_max % 10);
   int128 value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    if (value > (k_int128_max - (c - '0')) / 10) return std::nullopt;
-    value = value * 10 + (c - '0');
+    int digit = c - '0';
+    if (value > k_max_tenth || (value == k_max_tenth && digit > k_max_last)) return std::nullopt;
+    value = value * 10 + digit;
   }
   return negative ? -value : value;
 }
 
 Result<Decimal> Decimal::parse(std::string_view text) {
-  const std::string original(text);
+  const std::string_view original = text;
   bool negative = false;
   if (!text.empty() && text[0] == '-') {
     negative = true;
@@ -76,7 +80,7 @@ Result<Decimal> Decimal::parse(std::string_view text) {
   if (!all_digits)
     return Error{"failed to set decimal string with base 10: " + combined, std::nullopt, ""};
   std::optional<int128> raw = parse_int128(digits);
-  if (!raw) return Error{"decimal '" + original + "' out of range", std::nullopt, ""};
+  if (!raw) return Error{"decimal '" + std::string(original) + "' out of range", std::nullopt, ""};
   int128 value = *raw;
   if (inner_negative) value = -value;
   if (negative) value = -value;

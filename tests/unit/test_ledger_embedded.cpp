@@ -324,6 +324,97 @@ TEST_CASE("ledger::SqliteStore migrates and refuses newer schemas") {
   CHECK(missing.error().kind == ErrorKind::not_found);
 }
 
+// Turns a current ledger file back into schema 1, where orders and bids were rows of the
+// objects table with the codec's JSON as body.
+void downgrade_to_schema_1(const std::filesystem::path& path) {
+  ManualClock clock{1'700'000'000'000};
+  OpenOptions options;
+  options.clock = &clock;
+  Result<std::unique_ptr<EmbeddedLedger>> current = EmbeddedLedger::open(path, options);
+  REQUIRE(current);
+  Result<market::State> state = (*current)->snapshot();
+  REQUIRE(state);
+  current->reset();
+  Result<sqlite::Database> db = sqlite::Database::open(path, sqlite::OpenMode::read_write);
+  REQUIRE(db);
+  Result<sqlite::Transaction> tx = sqlite::Transaction::begin(*db);
+  REQUIRE(tx);
+  Result<sqlite::Statement> insert = db->prepare(
+      "INSERT INTO objects(kind, id, owner, dseq, gseq, oseq, provider, state, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  REQUIRE(insert);
+  for (const auto& [id, order] : state->orders) {
+    REQUIRE(insert->bind(1, std::string_view("order")).bind(2, std::string_view(market::to_string(id)))
+                .bind(3, std::string_view(id.owner)).bind(4, static_cast<std::int64_t>(id.dseq))
+                .bind(5, static_cast<std::int64_t>(id.gseq)).bind(6, static_cast<std::int64_t>(id.oseq)).bind_null(7)
+                .bind(8, std::string_view(market::to_string(order.state)))
+                .bind(9, std::string_view(market::to_json(order).dump())).run());
+  }
+  for (const auto& [id, bid] : state->bids) {
+    REQUIRE(insert->bind(1, std::string_view("bid")).bind(2, std::string_view(market::to_string(id)))
+                .bind(3, std::string_view(id.owner)).bind(4, static_cast<std::int64_t>(id.dseq))
+                .bind(5, static_cast<std::int64_t>(id.gseq)).bind(6, static_cast<std::int64_t>(id.oseq))
+                .bind(7, std::string_view(id.provider)).bind(8, std::string_view(market::to_string(bid.state)))
+                .bind(9, std::string_view(market::to_json(bid).dump())).run());
+  }
+  REQUIRE(db->exec("DROP TABLE orders; DROP TABLE bids; PRAGMA user_version = 1"));
+  REQUIRE(tx->commit());
+}
+
+TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own tables") {
+  Fixture f;
+  f.market_with_bid();
+  Result<market::State> before = f.ledger->snapshot();
+  REQUIRE(before);
+  REQUIRE(before->bids.size() == 1);
+  f.ledger.reset();
+  downgrade_to_schema_1(f.path());
+
+  OpenOptions options;
+  options.clock = &f.clock;
+  Result<std::unique_ptr<EmbeddedLedger>> migrated = EmbeddedLedger::open(f.path(), options);
+  REQUIRE_MESSAGE(migrated, to_string(migrated.error()));
+  CHECK(*(*migrated)->snapshot() == *before);
+  Result<SqliteStore> store = SqliteStore::open(f.path(), false, std::nullopt, 0);
+  REQUIRE(store);
+  CHECK(*store->schema_version() == k_schema_version);
+  Result<sqlite::Statement> left = store->db().prepare("SELECT COUNT(*) FROM objects WHERE kind IN ('order', 'bid')");
+  REQUIRE(left);
+  REQUIRE(*left->step());
+  CHECK(left->column_int64(0) == 0);
+}
+
+TEST_CASE("ledger::EmbeddedLedger answers orders and bids the same from the file and from memory") {
+  Fixture f;
+  f.market_with_bid();
+  REQUIRE(f.send(f.tenant, market::MsgCreateLease{f.bid_id()}));
+  OpenOptions options;
+  options.clock = &f.clock;
+  Result<std::unique_ptr<EmbeddedLedger>> fresh = EmbeddedLedger::open(f.path(), options);  // has loaded nothing
+  REQUIRE(fresh);
+  const std::vector<OrderFilter> order_filters = {
+      {}, {f.tenant.address(), {}, {}, {}, {}}, {f.tenant.address(), 1, 1, 1, market::OrderState::active},
+      {{}, {}, {}, {}, market::OrderState::open}, {f.provider.address(), {}, {}, {}, {}}};
+  for (const OrderFilter& filter : order_filters) {
+    Result<std::vector<market::Order>> from_file = (*fresh)->orders(filter);
+    Result<std::vector<market::Order>> from_memory = f.ledger->orders(filter);
+    REQUIRE(from_file);
+    REQUIRE(from_memory);
+    CHECK(*from_file == *from_memory);
+  }
+  const std::vector<BidFilter> bid_filters = {
+      {}, {f.tenant.address(), 1, {}, {}, {}, {}}, {{}, {}, {}, {}, f.provider.address(), market::BidState::active},
+      {{}, {}, {}, {}, {}, market::BidState::open}, {f.tenant.address(), 2, {}, {}, {}, {}}};
+  for (const BidFilter& filter : bid_filters) {
+    Result<std::vector<market::Bid>> from_file = (*fresh)->bids(filter);
+    Result<std::vector<market::Bid>> from_memory = f.ledger->bids(filter);
+    REQUIRE(from_file);
+    REQUIRE(from_memory);
+    CHECK(*from_file == *from_memory);
+  }
+  CHECK((*fresh)->bids({})->size() == 1);
+  CHECK((*fresh)->orders({})->size() == 1);
+}
+
 TEST_CASE("ledger::sqlite::Transaction rolls back unless committed") {
   TempDir dir;
   Result<sqlite::Database> db = sqlite::Database::open(dir.path / "t.db", sqlite::OpenMode::read_write_create);

@@ -30,6 +30,28 @@ TEST_CASE("market rank: default policy is lowest price, ties by provider address
   CHECK(explain(ranked[2], default_policy()).find("price 3uakt/block") != std::string::npos);
 }
 
+TEST_CASE("market rank_orders: ranks each order on its own, in order, sorted or not") {
+  auto on = [](std::uint32_t gseq, const Address& provider, const char* price) {
+    Bid bid = make_bid(provider, price);
+    bid.id.gseq = gseq;
+    return bid;
+  };
+  std::vector<Bid> sorted{on(1, "akash1a", "5"), on(1, "akash1b", "4"), on(2, "akash1a", "1"), on(2, "akash1c", "9")};
+  std::vector<Bid> shuffled{sorted[3], sorted[0], sorted[2], sorted[1]};
+  for (const std::vector<Bid>* bids : {&sorted, &shuffled}) {
+    std::vector<OrderRanking> orders = rank_orders(*bids, {}, default_policy());
+    REQUIRE(orders.size() == 2);
+    CHECK(orders[0].order == OrderId{k_tenant, 1, 1, 1});
+    REQUIRE(orders[0].ranking.size() == 2);
+    CHECK(orders[0].ranking[0].id.provider == "akash1b");
+    CHECK(orders[1].order == OrderId{k_tenant, 1, 2, 1});
+    REQUIRE(orders[1].ranking.size() == 2);
+    CHECK(orders[1].ranking[0].id.provider == "akash1a");
+    CHECK(orders[1].ranking[1].price_score == 111'111);  // 1 / 9, of its own order only
+  }
+  CHECK(rank_orders({}, {}, default_policy()).empty());
+}
+
 TEST_CASE("market rank: hard limits exclude with reasons") {
   Policy policy;
   policy.max_price = DecCoin{"uakt", dec("5")};
