@@ -9,6 +9,7 @@
 // POST /v1/txs/batch (a client with several transactions of its own in flight);
 // latencies are then per request.
 #include <fmt/core.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +25,14 @@
 using namespace akt;
 using namespace akt::ledger;
 using Steady = std::chrono::steady_clock;
+
+// CPU seconds of this process, every thread: the clients share the machine with the server.
+double process_cpu_seconds() {
+  rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -124,9 +133,11 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   Steady::time_point start = Steady::now();
+  double cpu_start = process_cpu_seconds();
   go = true;
   for (std::thread& t : threads) t.join();
   double seconds = std::chrono::duration<double>(Steady::now() - start).count();
+  double client_cpu = process_cpu_seconds() - cpu_start;
 
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
@@ -142,6 +153,9 @@ int main(int argc, char** argv) {
              acknowledged, seconds, static_cast<double>(acknowledged) / seconds);
   fmt::print("request latency ms: p50 {:.2f}  p90 {:.2f}  p99 {:.2f}  max {:.2f}\n", pct(0.50), pct(0.90), pct(0.99),
              all.empty() ? 0.0 : all.back());
+  if (acknowledged > 0)
+    fmt::print("client CPU (all client threads, same machine): {:.0f} us per tx\n",
+               client_cpu * 1e6 / static_cast<double>(acknowledged));
 
   // Every acknowledged send is there: each key's sequence and the sink's balance.
   int missing = 0;

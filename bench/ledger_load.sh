@@ -16,6 +16,10 @@ trap '[ -n "$pid" ] && kill "$pid" 2> /dev/null; wait 2> /dev/null; rm -rf "$AKT
 pid=$!
 for _ in $(seq 1 100); do grep -q 'http://' "$AKT_HOME/serve.out" 2> /dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$AKT_HOME/serve.out")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+before=$(cpu_ticks)
 "$build/bench/akt_ledger_load" "$url" "$clients" "$per_client" "$per_request"
+after=$(cpu_ticks)
+echo "server CPU (setup and verification included): $(( (after - before) * 1000000 / $(getconf CLK_TCK) / (clients * per_client) )) us per tx"
 kill -TERM "$pid"; wait "$pid" || true; pid=
 cat "$AKT_HOME/serve.err"

@@ -170,6 +170,7 @@ struct EmbeddedLedger::Impl {
   bool dirty = true;  // memory may be ahead of or behind the file: reload before use
   std::mutex mutex;   // one operation at a time (an HTTP server calls from many threads)
   SignerCache signers;
+  std::string chain;  // fixed at genesis, read once at open: check() needs no lock
 
   Impl(SqliteStore s, const Clock* c) : store(std::move(s)), clock(c) {}
 
@@ -290,13 +291,6 @@ struct EmbeddedLedger::Impl {
     }
     return TxReceipt{height, hash, tx.sequence, std::move(*events)};
   }
-
-  Result<std::string> chain_id() {
-    if (dirty || cache.meta.chain_id.empty()) {
-      if (Status s = sync_for_read(); !s) return s.error();
-    }
-    return cache.meta.chain_id;
-  }
 };
 
 EmbeddedLedger::EmbeddedLedger(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -311,7 +305,9 @@ Result<std::unique_ptr<EmbeddedLedger>> EmbeddedLedger::open(const std::filesyst
   if (!store) return store.error();
   auto impl = std::make_unique<Impl>(std::move(*store), options.clock);
   // The market is loaded on first need, not here: indexed queries do without it.
-  if (Result<ChainMeta> meta = impl->store.load_meta(); !meta) return meta.error();
+  Result<ChainMeta> meta = impl->store.load_meta();
+  if (!meta) return meta.error();
+  impl->chain = meta->chain_id;
   return std::unique_ptr<EmbeddedLedger>(new EmbeddedLedger(std::move(impl)));
 }
 
@@ -329,11 +325,9 @@ Result<std::unique_ptr<EmbeddedLedger>> EmbeddedLedger::init(const std::filesyst
 }
 
 Result<TxReceipt> EmbeddedLedger::submit(const SignedTx& tx) {
-  std::lock_guard lock(m_impl->mutex);
-  Result<std::string> chain = m_impl->chain_id();
-  if (!chain) return chain.error();
-  Result<CheckedTx> checked = check_tx(tx, *chain, &m_impl->signers);
+  Result<CheckedTx> checked = check_tx(tx, m_impl->chain, &m_impl->signers);
   if (!checked) return checked.error();
+  std::lock_guard lock(m_impl->mutex);
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
   if (Status s = m_impl->sync(); !s) return s.error();
@@ -346,28 +340,44 @@ Result<TxReceipt> EmbeddedLedger::submit(const SignedTx& tx) {
   return receipt;
 }
 
+std::optional<Result<CheckedTx>> EmbeddedLedger::check(const SignedTx& tx) {
+  return check_tx(tx, m_impl->chain, &m_impl->signers);
+}
+
 Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& txs) {
+  return submit_checked(txs, std::vector<std::optional<Result<CheckedTx>>>(txs.size()));
+}
+
+Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& txs,
+                                                   const std::vector<std::optional<Result<CheckedTx>>>& checked) {
+  if (checked.size() != txs.size())
+    return make_error(ErrorKind::failure, "submit_checked needs one check result per transaction");
   std::lock_guard lock(m_impl->mutex);
-  Result<std::string> chain = m_impl->chain_id();
-  if (!chain) return chain.error();
-  // Signatures and encodings are independent of state, so worker threads check them
-  // ahead of the applying thread, which applies strictly in order and helps with the
-  // checking whenever the next transaction is not ready yet.
+  // Signatures and encodings are independent of state, so worker threads check what is
+  // not checked yet ahead of the applying thread, which applies strictly in order and
+  // helps with the checking whenever the next transaction is not ready yet.
   const std::size_t n = txs.size();
   std::vector<std::optional<Result<CheckedTx>>> verified(n);
   std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
-  for (std::size_t i = 0; i < n; ++i) ready[i].store(false, std::memory_order_relaxed);
+  std::size_t unchecked = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    ready[i].store(checked[i].has_value(), std::memory_order_relaxed);
+    unchecked += checked[i] ? 0 : 1;
+  }
   std::atomic<std::size_t> next_claim{0};
   auto check_next = [&]() -> bool {
-    std::size_t i = next_claim.fetch_add(1);
-    if (i >= n) return false;
-    verified[i].emplace(check_tx(txs[i], *chain, &m_impl->signers));
-    ready[i].store(true, std::memory_order_release);
-    ready[i].notify_all();
-    return true;
+    for (;;) {
+      std::size_t i = next_claim.fetch_add(1);
+      if (i >= n) return false;
+      if (checked[i]) continue;
+      verified[i].emplace(check_tx(txs[i], m_impl->chain, &m_impl->signers));
+      ready[i].store(true, std::memory_order_release);
+      ready[i].notify_all();
+      return true;
+    }
   };
   unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
-  helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, n / 64));
+  helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, unchecked / 64));
   // Declared after everything they use, so an early return joins them first.
   std::vector<std::jthread> workers;
   for (unsigned t = 0; t < helpers; ++t) workers.emplace_back([&] { while (check_next()) {} });
@@ -382,12 +392,12 @@ Result<BatchResult> EmbeddedLedger::submit_batch(const std::vector<SignedTx>& tx
     while (!ready[i].load(std::memory_order_acquire)) {
       if (!check_next()) ready[i].wait(false, std::memory_order_acquire);
     }
-    const Result<CheckedTx>& checked = *verified[i];
-    if (!checked) {
-      out.push_back(checked.error());
+    const Result<CheckedTx>& check = checked[i] ? *checked[i] : *verified[i];
+    if (!check) {
+      out.push_back(check.error());
       continue;
     }
-    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *checked, height);
+    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *check, height);
     if (!receipt && m_impl->dirty) return receipt.error();  // storage failure: nothing commits
     out.push_back(std::move(receipt));
   }

@@ -25,6 +25,10 @@ public:
 
   Result<TxReceipt> submit(const SignedTx& tx) override;
   Result<BatchResult> submit_batch(const std::vector<SignedTx>& txs) override;
+  // Needs no lock: safe from any thread, concurrently with everything else.
+  std::optional<Result<CheckedTx>> check(const SignedTx& tx) override;
+  Result<BatchResult> submit_checked(const std::vector<SignedTx>& txs,
+                                     const std::vector<std::optional<Result<CheckedTx>>>& checked) override;
 
   Result<ChainInfo> info() override;
   Result<Height> height() override;

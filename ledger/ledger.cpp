@@ -22,4 +22,11 @@ Result<BatchResult> Ledger::submit_batch(const std::vector<SignedTx>& txs) {
   return out;
 }
 
+std::optional<Result<CheckedTx>> Ledger::check(const SignedTx&) { return std::nullopt; }
+
+Result<BatchResult> Ledger::submit_checked(const std::vector<SignedTx>& txs,
+                                           const std::vector<std::optional<Result<CheckedTx>>>&) {
+  return submit_batch(txs);
+}
+
 } // namespace akt::ledger

@@ -137,6 +137,15 @@ public:
   // commit. The outer error means nothing was committed. Default: submit() each.
   virtual Result<BatchResult> submit_batch(const std::vector<SignedTx>& txs);
 
+  // What a server may run on its request threads, many at once, ahead of the commit:
+  // the checks that need no state (chain, signer's key, signature). nullopt when this
+  // ledger checks only when it applies.
+  virtual std::optional<Result<CheckedTx>> check(const SignedTx& tx);
+  // submit_batch for transactions that `check` has seen; checked[i] is its answer for
+  // txs[i] (nullopt: not checked yet). Default: submit_batch.
+  virtual Result<BatchResult> submit_checked(const std::vector<SignedTx>& txs,
+                                             const std::vector<std::optional<Result<CheckedTx>>>& checked);
+
   virtual Result<ChainInfo> info() = 0;
   virtual Result<Height> height() = 0;
   // An account that never received anything is returned empty with sequence 0.

@@ -130,6 +130,7 @@ Error with_path(Error e, const std::string& prefix) {
 
 struct GroupCommitter::Pending {
   std::vector<SignedTx> txs;
+  std::vector<std::optional<Result<CheckedTx>>> checked;
   std::optional<Result<BatchResult>> result;
 };
 
@@ -149,7 +150,12 @@ GroupCommitter::~GroupCommitter() {
 
 Result<BatchResult> GroupCommitter::submit(std::vector<SignedTx> txs) {
   if (txs.empty()) return BatchResult{};
-  Pending pending{std::move(txs), std::nullopt};
+  // Checked here, on the request's own thread, while the committer is busy with the
+  // previous group: signatures cost more than applying, and request threads are many.
+  std::vector<std::optional<Result<CheckedTx>>> checked;
+  checked.reserve(txs.size());
+  for (const SignedTx& tx : txs) checked.push_back(m_ledger.check(tx));
+  Pending pending{std::move(txs), std::move(checked), std::nullopt};
   std::unique_lock lock(m_mutex);
   if (m_stopping) return make_error(ErrorKind::unreachable, "the ledger server is shutting down; submit again later");
   m_queue.push_back(&pending);
@@ -175,6 +181,7 @@ void GroupCommitter::run() {
   for (;;) {
     std::vector<Pending*> group;
     std::vector<SignedTx> txs;
+    std::vector<std::optional<Result<CheckedTx>>> checked;
     {
       std::unique_lock lock(m_mutex);
       m_wake.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
@@ -184,10 +191,11 @@ void GroupCommitter::run() {
         Pending* next = m_queue.front();
         m_queue.pop_front();
         for (SignedTx& tx : next->txs) txs.push_back(std::move(tx));
+        for (auto& check : next->checked) checked.push_back(std::move(check));
         group.push_back(next);
       }
     }
-    Result<BatchResult> results = m_ledger.submit_batch(txs);
+    Result<BatchResult> results = m_ledger.submit_checked(txs, checked);
     std::lock_guard lock(m_mutex);
     std::size_t offset = 0;
     for (Pending* pending : group) {

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS txs(
 
 // Version 2: orders and bids move to tables of their own, every field a column, so a
 // large order book is read without decoding JSON. Money stays exact as decimal text.
+// Accounts and transactions lose their rowid.
 // Their rows are moved over by SqliteStore::move_orders_and_bids_out_of_objects.
 constexpr const char* k_migration_2 = R"sql(
 CREATE TABLE orders(
@@ -64,6 +65,25 @@ CREATE TABLE bids(
   created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL,
   PRIMARY KEY(owner, dseq, gseq, oseq, provider)) WITHOUT ROWID;
 CREATE INDEX bids_by_provider ON bids(provider);
+-- Accounts and transactions are found only by their key: one B-tree each, not a table
+-- and an index, halves the pages a commit writes for them.
+CREATE TABLE accounts_v2(
+  address TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL DEFAULT 0,
+  pubkey TEXT NOT NULL DEFAULT '',
+  balances TEXT NOT NULL DEFAULT '{}') WITHOUT ROWID;
+INSERT INTO accounts_v2(address, sequence, pubkey, balances) SELECT address, sequence, pubkey, balances FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_v2 RENAME TO accounts;
+CREATE TABLE txs_v2(
+  hash TEXT PRIMARY KEY,
+  height INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  body TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO txs_v2(hash, height, signer, sequence, body) SELECT hash, height, signer, sequence, body FROM txs;
+DROP TABLE txs;
+ALTER TABLE txs_v2 RENAME TO txs;
 )sql";
 
 // Column lists shared by the writers and every reader of the typed tables.

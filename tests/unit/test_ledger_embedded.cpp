@@ -356,7 +356,17 @@ void downgrade_to_schema_1(const std::filesystem::path& path) {
                 .bind(7, std::string_view(id.provider)).bind(8, std::string_view(market::to_string(bid.state)))
                 .bind(9, std::string_view(market::to_json(bid).dump())).run());
   }
-  REQUIRE(db->exec("DROP TABLE orders; DROP TABLE bids; PRAGMA user_version = 1"));
+  REQUIRE(db->exec(R"sql(
+    DROP TABLE orders; DROP TABLE bids;
+    CREATE TABLE accounts_v1(address TEXT PRIMARY KEY, sequence INTEGER NOT NULL DEFAULT 0,
+                             pubkey TEXT NOT NULL DEFAULT '', balances TEXT NOT NULL DEFAULT '{}');
+    INSERT INTO accounts_v1 SELECT address, sequence, pubkey, balances FROM accounts;
+    DROP TABLE accounts; ALTER TABLE accounts_v1 RENAME TO accounts;
+    CREATE TABLE txs_v1(hash TEXT PRIMARY KEY, height INTEGER NOT NULL, signer TEXT NOT NULL,
+                        sequence INTEGER NOT NULL, body TEXT NOT NULL);
+    INSERT INTO txs_v1 SELECT hash, height, signer, sequence, body FROM txs;
+    DROP TABLE txs; ALTER TABLE txs_v1 RENAME TO txs;
+    PRAGMA user_version = 1)sql"));
   REQUIRE(tx->commit());
 }
 
@@ -366,6 +376,8 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   Result<market::State> before = f.ledger->snapshot();
   REQUIRE(before);
   REQUIRE(before->bids.size() == 1);
+  std::uint64_t tenant_sequence = f.next_sequence(f.tenant);
+  REQUIRE(tenant_sequence > 0);
   f.ledger.reset();
   downgrade_to_schema_1(f.path());
 
@@ -374,6 +386,7 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   Result<std::unique_ptr<EmbeddedLedger>> migrated = EmbeddedLedger::open(f.path(), options);
   REQUIRE_MESSAGE(migrated, to_string(migrated.error()));
   CHECK(*(*migrated)->snapshot() == *before);
+  CHECK((*migrated)->account(f.tenant.address())->next_sequence == tenant_sequence);
   Result<SqliteStore> store = SqliteStore::open(f.path(), false, std::nullopt, 0);
   REQUIRE(store);
   CHECK(*store->schema_version() == k_schema_version);
@@ -381,6 +394,15 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   REQUIRE(left);
   REQUIRE(*left->step());
   CHECK(left->column_int64(0) == 0);
+  Result<sqlite::Statement> txs = store->db().prepare("SELECT COUNT(*) FROM txs");
+  REQUIRE(txs);
+  REQUIRE(*txs->step());
+  CHECK(txs->column_int64(0) == 3);  // register, create deployment, bid (faucet funding signs nothing)
+
+  // The migrated file takes new transactions.
+  f.ledger = std::move(*migrated);
+  CHECK(f.send(f.tenant, market::MsgCreateLease{f.bid_id()}));
+  f.check_consistent();
 }
 
 TEST_CASE("ledger::EmbeddedLedger answers orders and bids the same from the file and from memory") {
