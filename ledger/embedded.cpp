@@ -155,6 +155,21 @@ bool matches(const std::optional<T>& want, const T& have) {
   return !want || *want == have;
 }
 
+// The objects of `all`, keyed owner/dseq/…, that `keep` accepts; when the filter names an
+// owner (and a deployment) the scan starts at its first key and stops after its last.
+template <typename Map, typename Filter, typename Keep>
+std::vector<typename Map::mapped_type> scan_by_owner(const Map& all, const Filter& f, const typename Map::key_type& first,
+                                                     Keep keep) {
+  std::vector<typename Map::mapped_type> out;
+  for (auto it = f.owner ? all.lower_bound(first) : all.begin(); it != all.end(); ++it) {
+    const auto& [id, value] = *it;
+    if (f.owner && id.owner != *f.owner) break;
+    if (f.owner && f.dseq && id.dseq != *f.dseq) break;
+    if (matches(f.dseq, id.dseq) && keep(id, value)) out.push_back(value);
+  }
+  return out;
+}
+
 std::int64_t blocks_since(std::int64_t now_ms, const ChainMeta& meta) {
   if (now_ms <= meta.genesis_time_ms) return 0;
   return (now_ms - meta.genesis_time_ms) / static_cast<std::int64_t>(meta.block_interval_ms);
@@ -477,19 +492,10 @@ Result<std::vector<market::Order>> EmbeddedLedger::orders(const OrderFilter& f) 
   std::lock_guard lock(m_impl->mutex);
   return m_impl->read<std::vector<market::Order>>(
       [&] {
-        const auto& all = m_impl->cache.state.orders;
-        auto it = all.begin();
-        if (f.owner) it = all.lower_bound(market::OrderId{*f.owner, f.dseq.value_or(0), 0, 0});
-        std::vector<market::Order> out;
-        for (; it != all.end(); ++it) {
-          const auto& [id, o] = *it;
-          if (f.owner && id.owner != *f.owner) break;
-          if (f.owner && f.dseq && id.dseq != *f.dseq) break;
-          if (matches(f.dseq, id.dseq) && matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) &&
-              matches(f.state, o.state))
-            out.push_back(o);
-        }
-        return out;
+        return scan_by_owner(m_impl->cache.state.orders, f, market::OrderId{f.owner.value_or(""), f.dseq.value_or(0), 0, 0},
+                             [&](const market::OrderId& id, const market::Order& o) {
+                               return matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) && matches(f.state, o.state);
+                             });
       },
       [&] { return m_impl->store.query_orders(f); });
 }
@@ -498,20 +504,11 @@ Result<std::vector<market::Bid>> EmbeddedLedger::bids(const BidFilter& f) {
   std::lock_guard lock(m_impl->mutex);
   return m_impl->read<std::vector<market::Bid>>(
       [&] {
-        const auto& all = m_impl->cache.state.bids;
-        // Bids are keyed owner/dseq/…: start at the owner's (and deployment's) first one.
-        auto it = all.begin();
-        if (f.owner) it = all.lower_bound(market::BidId{*f.owner, f.dseq.value_or(0), 0, 0, ""});
-        std::vector<market::Bid> out;
-        for (; it != all.end(); ++it) {
-          const auto& [id, b] = *it;
-          if (f.owner && id.owner != *f.owner) break;
-          if (f.owner && f.dseq && id.dseq != *f.dseq) break;
-          if (matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) && matches(f.provider, id.provider) &&
-              matches(f.state, b.state) && matches(f.dseq, id.dseq))
-            out.push_back(b);
-        }
-        return out;
+        return scan_by_owner(m_impl->cache.state.bids, f, market::BidId{f.owner.value_or(""), f.dseq.value_or(0), 0, 0, ""},
+                             [&](const market::BidId& id, const market::Bid& b) {
+                               return matches(f.gseq, id.gseq) && matches(f.oseq, id.oseq) &&
+                                      matches(f.provider, id.provider) && matches(f.state, b.state);
+                             });
       },
       [&] { return m_impl->store.query_bids(f); });
 }

@@ -204,6 +204,35 @@ Status bid_from_row(const sqlite::Statement& row, const std::string& where, mark
 
 std::int64_t i64_of(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
+// Binds an order's key (owner, dseq, gseq, oseq) to parameters 1–4: the leading columns
+// of both typed tables.
+sqlite::Statement& bind_order_key(sqlite::Statement& stmt, const std::string& owner, std::uint64_t dseq,
+                                  std::uint32_t gseq, std::uint32_t oseq) {
+  return stmt.bind(1, std::string_view(owner))
+      .bind(2, i64_of(dseq))
+      .bind(3, static_cast<std::int64_t>(gseq))
+      .bind(4, static_cast<std::int64_t>(oseq));
+}
+
+// Runs `sql`, which selects (kind, id, body) from objects, and hands each row's decoded
+// body to visit(kind, where, body); `where` names the row in errors.
+template <typename Visit>
+Status each_object(sqlite::Database& db, const char* sql, Visit visit) {
+  const std::string ledger = "ledger " + db.path().string();
+  Result<sqlite::Statement> stmt = db.prepare(sql);
+  if (!stmt) return stmt.error();
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return ok();
+    std::string kind = stmt->column_text(0);
+    std::string where = ledger + ": " + kind + " " + stmt->column_text(1);
+    Result<Json> body = market::parse_json(stmt->column_text(2));
+    if (!body) return store_error(ErrorKind::failure, where + ": damaged JSON");
+    if (Status s = visit(kind, where, *body); !s) return s;
+  }
+}
+
 } // namespace
 
 Result<SqliteStore> SqliteStore::open(const std::filesystem::path& path, bool create_if_missing,
@@ -283,27 +312,17 @@ Status SqliteStore::migrate() {
 }
 
 Status SqliteStore::move_orders_and_bids_out_of_objects() {
-  const std::string where = "ledger " + m_db.path().string();
-  Result<sqlite::Statement> stmt = m_db.prepare("SELECT kind, id, body FROM objects WHERE kind IN ('order', 'bid')");
-  if (!stmt) return stmt.error();
-  for (;;) {
-    Result<bool> row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    std::string kind = stmt->column_text(0);
-    std::string object_where = where + ": " + kind + " " + stmt->column_text(1);
-    Result<Json> body = market::parse_json(stmt->column_text(2));
-    if (!body) return store_error(ErrorKind::failure, object_where + ": damaged JSON");
-    Status moved = ok();
-    if (kind == "order") {
-      Result<market::Order> order = market::order_from_json(*body);
-      moved = order ? put(*order) : store_error(ErrorKind::failure, object_where + ": " + to_string(order.error()));
-    } else {
-      Result<market::Bid> bid = market::bid_from_json(*body);
-      moved = bid ? put(*bid) : store_error(ErrorKind::failure, object_where + ": " + to_string(bid.error()));
-    }
-    if (!moved) return moved;
-  }
+  Status moved = each_object(
+      m_db, "SELECT kind, id, body FROM objects WHERE kind IN ('order', 'bid')",
+      [this](const std::string& kind, const std::string& where, const Json& body) -> Status {
+        if (kind == "order") {
+          Result<market::Order> order = market::order_from_json(body);
+          return order ? put(*order) : store_error(ErrorKind::failure, where + ": " + to_string(order.error()));
+        }
+        Result<market::Bid> bid = market::bid_from_json(body);
+        return bid ? put(*bid) : store_error(ErrorKind::failure, where + ": " + to_string(bid.error()));
+      });
+  if (!moved) return moved;
   return m_db.exec("DELETE FROM objects WHERE kind IN ('order', 'bid')");
 }
 
@@ -399,11 +418,7 @@ Status SqliteStore::put(const market::Order& v) {
                                  ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
   Result<sqlite::Statement*> stmt = cached(s_put_order, sql.c_str());
   if (!stmt) return stmt.error();
-  return (*stmt)
-      ->bind(1, std::string_view(v.id.owner))
-      .bind(2, i64_of(v.id.dseq))
-      .bind(3, static_cast<std::int64_t>(v.id.gseq))
-      .bind(4, static_cast<std::int64_t>(v.id.oseq))
+  return bind_order_key(**stmt, v.id.owner, v.id.dseq, v.id.gseq, v.id.oseq)
       .bind(5, std::string_view(market::to_string(v.state)))
       .bind(6, i64_of(v.created_at))
       .bind(7, i64_of(v.closed_at))
@@ -414,11 +429,7 @@ Status SqliteStore::put(const market::Bid& v) {
                                  ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
   Result<sqlite::Statement*> stmt = cached(s_put_bid, sql.c_str());
   if (!stmt) return stmt.error();
-  return (*stmt)
-      ->bind(1, std::string_view(v.id.owner))
-      .bind(2, i64_of(v.id.dseq))
-      .bind(3, static_cast<std::int64_t>(v.id.gseq))
-      .bind(4, static_cast<std::int64_t>(v.id.oseq))
+  return bind_order_key(**stmt, v.id.owner, v.id.dseq, v.id.gseq, v.id.oseq)
       .bind(5, std::string_view(v.id.provider))
       .bind(6, std::string_view(market::to_string(v.state)))
       .bind(7, std::string_view(v.price.denom))
@@ -460,11 +471,7 @@ Status SqliteStore::erase(const market::OrderId& id) {
   Result<sqlite::Statement*> stmt =
       cached(s_erase_order, "DELETE FROM orders WHERE owner = ?1 AND dseq = ?2 AND gseq = ?3 AND oseq = ?4");
   if (!stmt) return stmt.error();
-  return (*stmt)
-      ->bind(1, std::string_view(id.owner))
-      .bind(2, i64_of(id.dseq))
-      .bind(3, static_cast<std::int64_t>(id.gseq))
-      .bind(4, static_cast<std::int64_t>(id.oseq))
+  return bind_order_key(**stmt, id.owner, id.dseq, id.gseq, id.oseq)
       .run();
 }
 
@@ -472,11 +479,7 @@ Status SqliteStore::erase(const market::BidId& id) {
   Result<sqlite::Statement*> stmt = cached(
       s_erase_bid, "DELETE FROM bids WHERE owner = ?1 AND dseq = ?2 AND gseq = ?3 AND oseq = ?4 AND provider = ?5");
   if (!stmt) return stmt.error();
-  return (*stmt)
-      ->bind(1, std::string_view(id.owner))
-      .bind(2, i64_of(id.dseq))
-      .bind(3, static_cast<std::int64_t>(id.gseq))
-      .bind(4, static_cast<std::int64_t>(id.oseq))
+  return bind_order_key(**stmt, id.owner, id.dseq, id.gseq, id.oseq)
       .bind(5, std::string_view(id.provider))
       .run();
 }
@@ -729,28 +732,19 @@ Result<StoredLedger> SqliteStore::load() {
     if (!bids) return bids.error();
     for (market::Bid& b : *bids) out.state.bids.emplace_hint(out.state.bids.end(), b.id, std::move(b));
   }
-  Result<sqlite::Statement> stmt = m_db.prepare("SELECT kind, id, body FROM objects");
-  if (!stmt) return stmt.error();
-  for (;;) {
-    Result<bool> row = stmt->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    std::string kind = stmt->column_text(0);
-    std::string object_where = where + ": " + kind + " " + stmt->column_text(1);
-    Result<Json> body = market::parse_json(stmt->column_text(2));
-    if (!body) return store_error(ErrorKind::failure, object_where + ": damaged JSON");
-    Status loaded = ok();
-    market::State& s = out.state;
-    if (kind == "deployment") loaded = load_into(s.deployments, *body, market::deployment_from_json, key_deployment, object_where);
-    else if (kind == "group") loaded = load_into(s.groups, *body, market::group_from_json, key_group, object_where);
-    else if (kind == "lease") loaded = load_into(s.leases, *body, market::lease_from_json, key_lease, object_where);
-    else if (kind == "provider") loaded = load_into(s.providers, *body, market::provider_from_json, key_provider, object_where);
-    else if (kind == "audit") loaded = load_into(s.audits, *body, market::audit_from_json, key_audit, object_where);
-    else if (kind == "escrow_account") loaded = load_into(s.accounts, *body, market::account_from_json, key_account, object_where);
-    else if (kind == "payment") loaded = load_into(s.payments, *body, market::payment_from_json, key_payment, object_where);
-    else loaded = store_error(ErrorKind::failure, object_where + ": unknown kind");
-    if (!loaded) return loaded.error();
-  }
+  market::State& s = out.state;
+  Status loaded = each_object(m_db, "SELECT kind, id, body FROM objects",
+                              [&s](const std::string& kind, const std::string& where, const Json& body) -> Status {
+    if (kind == "deployment") return load_into(s.deployments, body, market::deployment_from_json, key_deployment, where);
+    if (kind == "group") return load_into(s.groups, body, market::group_from_json, key_group, where);
+    if (kind == "lease") return load_into(s.leases, body, market::lease_from_json, key_lease, where);
+    if (kind == "provider") return load_into(s.providers, body, market::provider_from_json, key_provider, where);
+    if (kind == "audit") return load_into(s.audits, body, market::audit_from_json, key_audit, where);
+    if (kind == "escrow_account") return load_into(s.accounts, body, market::account_from_json, key_account, where);
+    if (kind == "payment") return load_into(s.payments, body, market::payment_from_json, key_payment, where);
+    return store_error(ErrorKind::failure, where + ": unknown kind");
+  });
+  if (!loaded) return loaded.error();
   return out;
 }
 

@@ -416,23 +416,20 @@ TEST_CASE("ledger::EmbeddedLedger answers orders and bids the same from the file
   const std::vector<OrderFilter> order_filters = {
       {}, {f.tenant.address(), {}, {}, {}, {}}, {f.tenant.address(), 1, 1, 1, market::OrderState::active},
       {{}, {}, {}, {}, market::OrderState::open}, {f.provider.address(), {}, {}, {}, {}}};
-  for (const OrderFilter& filter : order_filters) {
-    Result<std::vector<market::Order>> from_file = (*fresh)->orders(filter);
-    Result<std::vector<market::Order>> from_memory = f.ledger->orders(filter);
-    REQUIRE(from_file);
-    REQUIRE(from_memory);
-    CHECK(*from_file == *from_memory);
-  }
   const std::vector<BidFilter> bid_filters = {
       {}, {f.tenant.address(), 1, {}, {}, {}, {}}, {{}, {}, {}, {}, f.provider.address(), market::BidState::active},
       {{}, {}, {}, {}, {}, market::BidState::open}, {f.tenant.address(), 2, {}, {}, {}, {}}};
-  for (const BidFilter& filter : bid_filters) {
-    Result<std::vector<market::Bid>> from_file = (*fresh)->bids(filter);
-    Result<std::vector<market::Bid>> from_memory = f.ledger->bids(filter);
-    REQUIRE(from_file);
-    REQUIRE(from_memory);
-    CHECK(*from_file == *from_memory);
-  }
+  auto same_answers = [&](const auto& filters, auto query) {
+    for (const auto& filter : filters) {
+      auto from_file = query(**fresh, filter);
+      auto from_memory = query(*f.ledger, filter);
+      REQUIRE(from_file);
+      REQUIRE(from_memory);
+      CHECK(*from_file == *from_memory);
+    }
+  };
+  same_answers(order_filters, [](EmbeddedLedger& l, const OrderFilter& filter) { return l.orders(filter); });
+  same_answers(bid_filters, [](EmbeddedLedger& l, const BidFilter& filter) { return l.bids(filter); });
   CHECK((*fresh)->bids({})->size() == 1);
   CHECK((*fresh)->orders({})->size() == 1);
 }
