@@ -566,6 +566,15 @@ struct ObjectQuery {
     sql += std::string(" AND ") + column + " = ?" + std::to_string(params.size());
   }
 
+  // The order-key conditions of an order, bid or lease filter.
+  template <typename Filter>
+  void add_order_key(const Filter& f) {
+    add("owner", f.owner);
+    add("dseq", f.dseq ? std::optional<std::int64_t>(static_cast<std::int64_t>(*f.dseq)) : std::nullopt);
+    add("gseq", f.gseq ? std::optional<std::int64_t>(*f.gseq) : std::nullopt);
+    add("oseq", f.oseq ? std::optional<std::int64_t>(*f.oseq) : std::nullopt);
+  }
+
   Result<sqlite::Statement> prepare(sqlite::Database& db) const {
     Result<sqlite::Statement> stmt = db.prepare(sql);
     if (!stmt) return stmt.error();
@@ -578,11 +587,6 @@ struct ObjectQuery {
   }
 };
 
-template <typename T>
-std::optional<std::int64_t> opt_i64(const std::optional<T>& v) {
-  if (!v) return std::nullopt;
-  return static_cast<std::int64_t>(*v);
-}
 
 template <typename T, typename Decode>
 Result<std::vector<T>> run_query(sqlite::Database& db, const ObjectQuery& q, Decode decode, const std::string& where) {
@@ -623,10 +627,7 @@ Result<std::vector<T>> run_rows(sqlite::Database& db, const ObjectQuery& q, From
 
 Result<std::vector<market::Order>> SqliteStore::query_orders(const OrderFilter& f) {
   ObjectQuery q(k_order_columns, "orders");
-  q.add("owner", f.owner);
-  q.add("dseq", opt_i64(f.dseq));
-  q.add("gseq", opt_i64(f.gseq));
-  q.add("oseq", opt_i64(f.oseq));
+  q.add_order_key(f);
   if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
   q.sql += " ORDER BY owner, dseq, gseq, oseq";
   return run_rows<market::Order>(m_db, q, order_from_row);
@@ -634,10 +635,7 @@ Result<std::vector<market::Order>> SqliteStore::query_orders(const OrderFilter& 
 
 Result<std::vector<market::Bid>> SqliteStore::query_bids(const BidFilter& f) {
   ObjectQuery q(k_bid_columns, "bids");
-  q.add("owner", f.owner);
-  q.add("dseq", opt_i64(f.dseq));
-  q.add("gseq", opt_i64(f.gseq));
-  q.add("oseq", opt_i64(f.oseq));
+  q.add_order_key(f);
   q.add("provider", f.provider);
   if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
   q.sql += " ORDER BY owner, dseq, gseq, oseq, provider";
@@ -646,10 +644,7 @@ Result<std::vector<market::Bid>> SqliteStore::query_bids(const BidFilter& f) {
 
 Result<std::vector<market::Lease>> SqliteStore::query_leases(const LeaseFilter& f) {
   ObjectQuery q("lease");
-  q.add("owner", f.owner);
-  q.add("dseq", opt_i64(f.dseq));
-  q.add("gseq", opt_i64(f.gseq));
-  q.add("oseq", opt_i64(f.oseq));
+  q.add_order_key(f);
   q.add("provider", f.provider);
   if (f.state) q.add("state", std::optional<std::string>(market::to_string(*f.state)));
   Result<std::vector<market::Lease>> out = run_query<market::Lease>(m_db, q, market::lease_from_json, "ledger " + m_db.path().string() + ": lease");
