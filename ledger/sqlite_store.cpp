@@ -729,15 +729,15 @@ Result<StoredLedger> SqliteStore::load() {
   }
   market::State& s = out.state;
   Status loaded = each_object(m_db, "SELECT kind, id, body FROM objects",
-                              [&s](const std::string& kind, const std::string& where, const Json& body) -> Status {
-    if (kind == "deployment") return load_into(s.deployments, body, market::deployment_from_json, key_deployment, where);
-    if (kind == "group") return load_into(s.groups, body, market::group_from_json, key_group, where);
-    if (kind == "lease") return load_into(s.leases, body, market::lease_from_json, key_lease, where);
-    if (kind == "provider") return load_into(s.providers, body, market::provider_from_json, key_provider, where);
-    if (kind == "audit") return load_into(s.audits, body, market::audit_from_json, key_audit, where);
-    if (kind == "escrow_account") return load_into(s.accounts, body, market::account_from_json, key_account, where);
-    if (kind == "payment") return load_into(s.payments, body, market::payment_from_json, key_payment, where);
-    return store_error(ErrorKind::failure, where + ": unknown kind");
+                              [&s](const std::string& kind, const std::string& row, const Json& body) -> Status {
+    if (kind == "deployment") return load_into(s.deployments, body, market::deployment_from_json, key_deployment, row);
+    if (kind == "group") return load_into(s.groups, body, market::group_from_json, key_group, row);
+    if (kind == "lease") return load_into(s.leases, body, market::lease_from_json, key_lease, row);
+    if (kind == "provider") return load_into(s.providers, body, market::provider_from_json, key_provider, row);
+    if (kind == "audit") return load_into(s.audits, body, market::audit_from_json, key_audit, row);
+    if (kind == "escrow_account") return load_into(s.accounts, body, market::account_from_json, key_account, row);
+    if (kind == "payment") return load_into(s.payments, body, market::payment_from_json, key_payment, row);
+    return store_error(ErrorKind::failure, row + ": unknown kind");
   });
   if (!loaded) return loaded.error();
   return out;
