@@ -10,40 +10,18 @@
 #include "ledger/sqlite_store.hpp"
 #include "market/codec.hpp"
 #include "market/state.hpp"
+#include "ledger_fixture.hpp"
 
 using namespace akt;
 using namespace akt::ledger;
 
+using akt::testing::TempDir;
+using akt::ledger::testing::small_group;
+
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/akt-ledger-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-sdl::GroupSpec small_group() {
-  sdl::GroupSpec group;
-  group.name = "dcloud";
-  sdl::ResourceUnit unit;
-  unit.resources.id = 1;
-  unit.resources.cpu.units = 1000;
-  unit.resources.memory.size = 512ull * 1024 * 1024;
-  unit.resources.storage.push_back(sdl::Storage{"default", 1024ull * 1024 * 1024, {}});
-  unit.count = 1;
-  unit.price = sdl::DecCoin{"uakt", util::Decimal::from_int(1000)};
-  group.resources.push_back(unit);
-  return group;
-}
-
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"akt-ledger"};
   ManualClock clock{1'700'000'000'000};
   std::unique_ptr<EmbeddedLedger> ledger;
   PrivateKey tenant = PrivateKey::generate();
@@ -303,7 +281,7 @@ TEST_CASE("ledger::EmbeddedLedger heights follow the clock") {
 }
 
 TEST_CASE("ledger::SqliteStore migrates and refuses newer schemas") {
-  TempDir dir;
+  TempDir dir{"akt-ledger"};
   std::filesystem::path path = dir.path / "l.db";
   {
     Result<SqliteStore> store = SqliteStore::open(path, true, GenesisOptions{}, 0);
@@ -435,7 +413,7 @@ TEST_CASE("ledger::EmbeddedLedger answers orders and bids the same from the file
 }
 
 TEST_CASE("ledger::sqlite::Transaction rolls back unless committed") {
-  TempDir dir;
+  TempDir dir{"akt-ledger"};
   Result<sqlite::Database> db = sqlite::Database::open(dir.path / "t.db", sqlite::OpenMode::read_write_create);
   REQUIRE(db);
   REQUIRE(db->exec("CREATE TABLE t(x INTEGER)"));
@@ -475,7 +453,7 @@ TEST_CASE("ledger::signed_tx_from_json round-trips and is strict") {
 }
 
 TEST_CASE("ledger::open_ledger opens the default file under home and explicit files") {
-  TempDir dir;
+  TempDir dir{"akt-ledger"};
   ManualClock clock(1'000);
   OpenOptions options;
   options.clock = &clock;

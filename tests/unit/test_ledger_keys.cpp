@@ -8,23 +8,14 @@
 
 #include "ledger/keys.hpp"
 #include "util/bech32.hpp"
+#include "temp_dir.hpp"
 
 using namespace akt;
 using namespace akt::ledger;
 
-namespace {
+using akt::testing::TempDir;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/akt-keys-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+namespace {
 
 unsigned mode_of(const std::filesystem::path& p) {
   struct stat st {};
@@ -104,7 +95,7 @@ TEST_CASE("ledger::validate_address") {
 }
 
 TEST_CASE("ledger::Keyring stores keys with private modes") {
-  TempDir tmp;
+  TempDir tmp{"akt-keys"};
   Keyring ring(tmp.path / "keys");
   PrivateKey key = PrivateKey::generate();
   Result<KeyInfo> added = ring.add("alice", key, std::nullopt);
@@ -149,7 +140,7 @@ TEST_CASE("ledger::Keyring stores keys with private modes") {
 }
 
 TEST_CASE("ledger::Keyring encrypts with a passphrase") {
-  TempDir tmp;
+  TempDir tmp{"akt-keys"};
   Keyring ring(tmp.path / "keys");
   PrivateKey key = PrivateKey::generate();
   REQUIRE(ring.add("sealed", key, std::string("correct horse")));

@@ -16,44 +16,22 @@
 #include "market/codec.hpp"
 #include "market/invariants.hpp"
 #include "market/state.hpp"
+#include "ledger_fixture.hpp"
 
 using namespace akt;
 using namespace akt::ledger;
 using nlohmann::json;
 
+using akt::testing::TempDir;
+using akt::ledger::testing::small_group;
+
 namespace {
 
 const char* const k_chain = "akt-served-1";
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/akt-served-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-sdl::GroupSpec small_group() {
-  sdl::GroupSpec group;
-  group.name = "dcloud";
-  sdl::ResourceUnit unit;
-  unit.resources.id = 1;
-  unit.resources.cpu.units = 1000;
-  unit.resources.memory.size = 512ull * 1024 * 1024;
-  unit.resources.storage.push_back(sdl::Storage{"default", 1024ull * 1024 * 1024, {}});
-  unit.count = 1;
-  unit.price = sdl::DecCoin{"uakt", util::Decimal::from_int(1000)};
-  group.resources.push_back(unit);
-  return group;
-}
-
 // An embedded ledger file, served on a loopback port, and a client of it.
 struct Served {
-  TempDir dir;
+  TempDir dir{"akt-served"};
   ManualClock clock{1'700'000'000'000};
   std::unique_ptr<EmbeddedLedger> embedded;
   std::unique_ptr<LedgerServer> server;
@@ -248,7 +226,7 @@ TEST_CASE("ledger served: concurrent submits are group-committed, each acknowled
 }
 
 TEST_CASE("ledger served: the group committer answers each submitter its own results") {
-  TempDir dir;
+  TempDir dir{"akt-served"};
   ManualClock clock{1'700'000'000'000};
   GenesisOptions genesis;
   genesis.chain_id = k_chain;
