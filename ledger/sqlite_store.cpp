@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS txs(
 
 // Version 2: orders and bids move to tables of their own, every field a column, so a
 // large order book is read without decoding JSON. Money stays exact as decimal text.
-// Accounts and transactions lose their rowid.
+// Accounts and transactions lose their rowid; events get partial indexes.
 // Their rows are moved over by SqliteStore::move_orders_and_bids_out_of_objects.
 constexpr const char* k_migration_2 = R"sql(
 CREATE TABLE orders(
@@ -84,6 +84,14 @@ CREATE TABLE txs_v2(
 INSERT INTO txs_v2(hash, height, signer, sequence, body) SELECT hash, height, signer, sequence, body FROM txs;
 DROP TABLE txs;
 ALTER TABLE txs_v2 RENAME TO txs;
+-- Events are looked up by deployment, or by provider or address together (an OR that
+-- needs both indexed); most events name only some of these, so only those that do are
+-- indexed.
+DROP INDEX events_by_deployment;
+DROP INDEX events_by_provider;
+CREATE INDEX events_by_deployment ON events(owner, dseq) WHERE owner IS NOT NULL;
+CREATE INDEX events_by_provider ON events(provider) WHERE provider IS NOT NULL;
+CREATE INDEX events_by_address ON events(address) WHERE address IS NOT NULL;
 )sql";
 
 // Column lists shared by the writers and every reader of the typed tables.

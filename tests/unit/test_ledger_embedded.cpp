@@ -344,6 +344,9 @@ void downgrade_to_schema_1(const std::filesystem::path& path) {
                         sequence INTEGER NOT NULL, body TEXT NOT NULL);
     INSERT INTO txs_v1 SELECT hash, height, signer, sequence, body FROM txs;
     DROP TABLE txs; ALTER TABLE txs_v1 RENAME TO txs;
+    DROP INDEX events_by_deployment; DROP INDEX events_by_provider; DROP INDEX events_by_address;
+    CREATE INDEX events_by_deployment ON events(owner, dseq);
+    CREATE INDEX events_by_provider ON events(provider);
     PRAGMA user_version = 1)sql"));
   REQUIRE(tx->commit());
 }
