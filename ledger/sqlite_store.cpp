@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS txs(
 
 // Version 2: orders and bids move to tables of their own, every field a column, so a
 // large order book is read without decoding JSON. Money stays exact as decimal text.
-// Accounts and transactions lose their rowid; events get partial indexes.
+// Accounts lose their rowid; events get partial indexes.
 // Their rows are moved over by SqliteStore::move_orders_and_bids_out_of_objects.
 constexpr const char* k_migration_2 = R"sql(
 CREATE TABLE orders(
@@ -65,8 +65,9 @@ CREATE TABLE bids(
   created_at INTEGER NOT NULL, closed_at INTEGER NOT NULL,
   PRIMARY KEY(owner, dseq, gseq, oseq, provider)) WITHOUT ROWID;
 CREATE INDEX bids_by_provider ON bids(provider);
--- Accounts and transactions are found only by their key: one B-tree each, not a table
--- and an index, halves the pages a commit writes for them.
+-- Accounts are small rows found only by their address: one B-tree, not a table and an
+-- index. (Transactions keep their rowid: their bodies are large, and appending them in
+-- rowid order writes far fewer pages than placing them by hash.)
 CREATE TABLE accounts_v2(
   address TEXT PRIMARY KEY,
   sequence INTEGER NOT NULL DEFAULT 0,
@@ -75,15 +76,6 @@ CREATE TABLE accounts_v2(
 INSERT INTO accounts_v2(address, sequence, pubkey, balances) SELECT address, sequence, pubkey, balances FROM accounts;
 DROP TABLE accounts;
 ALTER TABLE accounts_v2 RENAME TO accounts;
-CREATE TABLE txs_v2(
-  hash TEXT PRIMARY KEY,
-  height INTEGER NOT NULL,
-  signer TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
-  body TEXT NOT NULL) WITHOUT ROWID;
-INSERT INTO txs_v2(hash, height, signer, sequence, body) SELECT hash, height, signer, sequence, body FROM txs;
-DROP TABLE txs;
-ALTER TABLE txs_v2 RENAME TO txs;
 -- Events are looked up by deployment, or by provider or address together (an OR that
 -- needs both indexed); most events name only some of these, so only those that do are
 -- indexed.

@@ -340,10 +340,6 @@ void downgrade_to_schema_1(const std::filesystem::path& path) {
                              pubkey TEXT NOT NULL DEFAULT '', balances TEXT NOT NULL DEFAULT '{}');
     INSERT INTO accounts_v1 SELECT address, sequence, pubkey, balances FROM accounts;
     DROP TABLE accounts; ALTER TABLE accounts_v1 RENAME TO accounts;
-    CREATE TABLE txs_v1(hash TEXT PRIMARY KEY, height INTEGER NOT NULL, signer TEXT NOT NULL,
-                        sequence INTEGER NOT NULL, body TEXT NOT NULL);
-    INSERT INTO txs_v1 SELECT hash, height, signer, sequence, body FROM txs;
-    DROP TABLE txs; ALTER TABLE txs_v1 RENAME TO txs;
     DROP INDEX events_by_deployment; DROP INDEX events_by_provider; DROP INDEX events_by_address;
     CREATE INDEX events_by_deployment ON events(owner, dseq);
     CREATE INDEX events_by_provider ON events(provider);
