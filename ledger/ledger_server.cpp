@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <semaphore>
 
 #include <nlohmann/json.hpp>
 
@@ -132,6 +133,8 @@ struct GroupCommitter::Pending {
   std::vector<SignedTx> txs;
   std::vector<std::optional<Result<CheckedTx>>> checked;
   std::optional<Result<BatchResult>> result;
+  // Released once `result` is set: each submitter is woken for its own answer only.
+  std::binary_semaphore answered{0};
 };
 
 GroupCommitter::GroupCommitter(Ledger& ledger, std::size_t max_batch)
@@ -156,11 +159,13 @@ Result<BatchResult> GroupCommitter::submit(std::vector<SignedTx> txs) {
   checked.reserve(txs.size());
   for (const SignedTx& tx : txs) checked.push_back(m_ledger.check(tx));
   Pending pending{std::move(txs), std::move(checked), std::nullopt};
-  std::unique_lock lock(m_mutex);
-  if (m_stopping) return make_error(ErrorKind::unreachable, "the ledger server is shutting down; submit again later");
-  m_queue.push_back(&pending);
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return make_error(ErrorKind::unreachable, "the ledger server is shutting down; submit again later");
+    m_queue.push_back(&pending);
+  }
   m_wake.notify_one();
-  m_done.wait(lock, [&] { return pending.result.has_value(); });
+  pending.answered.acquire();
   return std::move(*pending.result);
 }
 
@@ -196,7 +201,12 @@ void GroupCommitter::run() {
       }
     }
     Result<BatchResult> results = m_ledger.submit_checked(txs, checked);
-    std::lock_guard lock(m_mutex);
+    {
+      std::lock_guard lock(m_mutex);
+      ++m_stats.commits;
+      m_stats.transactions += txs.size();
+      m_stats.largest_commit = std::max<std::uint64_t>(m_stats.largest_commit, txs.size());
+    }
     std::size_t offset = 0;
     for (Pending* pending : group) {
       std::size_t count = pending->txs.size();
@@ -210,11 +220,8 @@ void GroupCommitter::run() {
         pending->result = Result<BatchResult>(std::move(mine));
       }
       offset += count;
+      pending->answered.release();  // after this the submitter may destroy it
     }
-    ++m_stats.commits;
-    m_stats.transactions += txs.size();
-    m_stats.largest_commit = std::max<std::uint64_t>(m_stats.largest_commit, txs.size());
-    m_done.notify_all();
   }
 }
 

@@ -45,7 +45,6 @@ private:
   std::size_t m_max_batch;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;
-  std::condition_variable m_done;
   std::deque<Pending*> m_queue;
   bool m_stopping = false;
   Stats m_stats;
