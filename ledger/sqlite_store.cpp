@@ -76,14 +76,11 @@ CREATE TABLE accounts_v2(
 INSERT INTO accounts_v2(address, sequence, pubkey, balances) SELECT address, sequence, pubkey, balances FROM accounts;
 DROP TABLE accounts;
 ALTER TABLE accounts_v2 RENAME TO accounts;
--- Events are looked up by deployment, or by provider or address together (an OR that
--- needs both indexed); most events name only some of these, so only those that do are
--- indexed.
+-- Most events (a send's) name no deployment and no provider: index only those that do.
 DROP INDEX events_by_deployment;
 DROP INDEX events_by_provider;
 CREATE INDEX events_by_deployment ON events(owner, dseq) WHERE owner IS NOT NULL;
 CREATE INDEX events_by_provider ON events(provider) WHERE provider IS NOT NULL;
-CREATE INDEX events_by_address ON events(address) WHERE address IS NOT NULL;
 )sql";
 
 // Column lists shared by the writers and every reader of the typed tables.

@@ -340,7 +340,7 @@ void downgrade_to_schema_1(const std::filesystem::path& path) {
                              pubkey TEXT NOT NULL DEFAULT '', balances TEXT NOT NULL DEFAULT '{}');
     INSERT INTO accounts_v1 SELECT address, sequence, pubkey, balances FROM accounts;
     DROP TABLE accounts; ALTER TABLE accounts_v1 RENAME TO accounts;
-    DROP INDEX events_by_deployment; DROP INDEX events_by_provider; DROP INDEX events_by_address;
+    DROP INDEX events_by_deployment; DROP INDEX events_by_provider;
     CREATE INDEX events_by_deployment ON events(owner, dseq);
     CREATE INDEX events_by_provider ON events(provider);
     PRAGMA user_version = 1)sql"));
