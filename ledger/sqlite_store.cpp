@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS txs(
 
 // Version 2: orders and bids move to tables of their own, every field a column, so a
 // large order book is read without decoding JSON. Money stays exact as decimal text.
-// Accounts lose their rowid; events get partial indexes.
+// Accounts lose their rowid; events lose AUTOINCREMENT and get partial indexes.
 // Their rows are moved over by SqliteStore::move_orders_and_bids_out_of_objects.
 constexpr const char* k_migration_2 = R"sql(
 CREATE TABLE orders(
@@ -76,9 +76,20 @@ CREATE TABLE accounts_v2(
 INSERT INTO accounts_v2(address, sequence, pubkey, balances) SELECT address, sequence, pubkey, balances FROM accounts;
 DROP TABLE accounts;
 ALTER TABLE accounts_v2 RENAME TO accounts;
--- Most events (a send's) name no deployment and no provider: index only those that do.
-DROP INDEX events_by_deployment;
-DROP INDEX events_by_provider;
+-- Events are never deleted, so the rowid alone keeps cursors increasing; AUTOINCREMENT
+-- only added a write per event. Most events (a send's) name no deployment and no
+-- provider: index only those that do.
+CREATE TABLE events_v2(
+  cursor INTEGER PRIMARY KEY,
+  height INTEGER NOT NULL,
+  tx_hash TEXT NOT NULL,
+  type TEXT NOT NULL,
+  owner TEXT, dseq INTEGER, provider TEXT, address TEXT,
+  body TEXT NOT NULL);
+INSERT INTO events_v2(cursor, height, tx_hash, type, owner, dseq, provider, address, body)
+  SELECT cursor, height, tx_hash, type, owner, dseq, provider, address, body FROM events;
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
 CREATE INDEX events_by_deployment ON events(owner, dseq) WHERE owner IS NOT NULL;
 CREATE INDEX events_by_provider ON events(provider) WHERE provider IS NOT NULL;
 )sql";

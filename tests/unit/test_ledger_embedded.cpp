@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ledger/embedded.hpp"
+#include "ledger/http_wire.hpp"
 #include "ledger/sqlite.hpp"
 #include "ledger/sqlite_store.hpp"
 #include "market/codec.hpp"
@@ -340,7 +341,10 @@ void downgrade_to_schema_1(const std::filesystem::path& path) {
                              pubkey TEXT NOT NULL DEFAULT '', balances TEXT NOT NULL DEFAULT '{}');
     INSERT INTO accounts_v1 SELECT address, sequence, pubkey, balances FROM accounts;
     DROP TABLE accounts; ALTER TABLE accounts_v1 RENAME TO accounts;
-    DROP INDEX events_by_deployment; DROP INDEX events_by_provider;
+    CREATE TABLE events_v1(cursor INTEGER PRIMARY KEY AUTOINCREMENT, height INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+                           type TEXT NOT NULL, owner TEXT, dseq INTEGER, provider TEXT, address TEXT, body TEXT NOT NULL);
+    INSERT INTO events_v1 SELECT cursor, height, tx_hash, type, owner, dseq, provider, address, body FROM events;
+    DROP TABLE events; ALTER TABLE events_v1 RENAME TO events;
     CREATE INDEX events_by_deployment ON events(owner, dseq);
     CREATE INDEX events_by_provider ON events(provider);
     PRAGMA user_version = 1)sql"));
@@ -355,6 +359,8 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   REQUIRE(before->bids.size() == 1);
   std::uint64_t tenant_sequence = f.next_sequence(f.tenant);
   REQUIRE(tenant_sequence > 0);
+  EventPage events_before = f.ledger->events({}).value();
+  REQUIRE(events_before.events.size() > 3);
   f.ledger.reset();
   downgrade_to_schema_1(f.path());
 
@@ -364,6 +370,7 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   REQUIRE_MESSAGE(migrated, to_string(migrated.error()));
   CHECK(*(*migrated)->snapshot() == *before);
   CHECK((*migrated)->account(f.tenant.address())->next_sequence == tenant_sequence);
+  CHECK(to_json(*(*migrated)->events({})) == to_json(events_before));
   Result<SqliteStore> store = SqliteStore::open(f.path(), false, std::nullopt, 0);
   REQUIRE(store);
   CHECK(*store->schema_version() == k_schema_version);
@@ -380,6 +387,9 @@ TEST_CASE("ledger::SqliteStore moves schema 1's orders and bids into their own t
   f.ledger = std::move(*migrated);
   CHECK(f.send(f.tenant, market::MsgCreateLease{f.bid_id()}));
   f.check_consistent();
+  EventPage after = f.ledger->events({events_before.next_cursor, 0, {}, {}}).value();
+  REQUIRE_FALSE(after.events.empty());
+  CHECK(after.events.front().cursor == events_before.next_cursor + 1);
 }
 
 TEST_CASE("ledger::EmbeddedLedger answers orders and bids the same from the file and from memory") {
