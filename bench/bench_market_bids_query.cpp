@@ -108,7 +108,7 @@ std::size_t list_and_rank(ledger::Ledger& ledger, const ledger::BidFilter& filte
     bidders.emplace(b.id.provider, market::bidder_info(b.id.provider, record ? &*record : nullptr, audits, stats));
   }
   std::size_t ranked = 0;
-  for (const market::OrderRanking& order : market::rank_orders(bids, bidders, policy)) {
+  for (const market::OrderRanking& order : market::rank_orders(std::move(bids), bidders, policy)) {
     ranked += order.ranking.size();
     benchmark::DoNotOptimize(order.ranking.data());
   }

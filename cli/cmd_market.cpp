@@ -586,7 +586,7 @@ void add_bids(CLI::App& app, Context& ctx) {
         Result<std::map<market::Address, market::BidderInfo>> bidders = bidder_infos(ledger, *bids);
         if (!bidders) return fail(bidders.error());
         Json out = Json::array();
-        for (const auto& [order, ranking] : market::rank_orders(*bids, *bidders, policy)) {
+        for (const auto& [order, ranking] : market::rank_orders(std::move(*bids), *bidders, policy)) {
           if (!ctx.json()) fmt::print("order {}\n", market::to_string(order));
           int place = 0;
           for (const auto& r : ranking) {

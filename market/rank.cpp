@@ -110,8 +110,13 @@ BidderInfo bidder_info(const State& state, const Address& provider) {
                      provider_stats(state, provider));
 }
 
-std::vector<RankedBid> rank(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
-                            const Policy& policy) {
+namespace {
+
+// The ranking of `bids`; name(ranked, i) gives each entry the id and price of bids[i],
+// once, after every comparison is done (so it may move them out).
+template <typename Name>
+std::vector<RankedBid> rank_with(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                                 const Policy& policy, Name name) {
   const std::size_t n = bids.size();
   std::vector<const BidderInfo*> infos(n);
   std::string denom;
@@ -192,12 +197,21 @@ std::vector<RankedBid> rank(std::span<const Bid> bids, const std::map<Address, B
   out.reserve(n);
   for (std::uint32_t i : order) {
     RankedBid r = scored[i];
-    r.id = bids[i].id;
-    r.price = bids[i].price;
+    name(r, i);
     r.excluded_because = std::move(excluded[i]);
     out.push_back(std::move(r));
   }
   return out;
+}
+
+} // namespace
+
+std::vector<RankedBid> rank(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                            const Policy& policy) {
+  return rank_with(bids, bidders, policy, [&](RankedBid& r, std::size_t i) {
+    r.id = bids[i].id;
+    r.price = bids[i].price;
+  });
 }
 
 std::string explain(const RankedBid& r, const Policy& policy) {
@@ -321,25 +335,58 @@ int compare_orders(const BidId& a, const BidId& b) {
 
 } // namespace
 
-std::vector<OrderRanking> rank_orders(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
-                                      const Policy& policy) {
-  bool grouped = true;
-  for (std::size_t i = 1; i < bids.size() && grouped; ++i) grouped = compare_orders(bids[i - 1].id, bids[i].id) <= 0;
-  std::vector<Bid> sorted;
-  if (!grouped) {
-    sorted.assign(bids.begin(), bids.end());
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const Bid& a, const Bid& b) { return compare_orders(a.id, b.id) < 0; });
-    bids = sorted;
+namespace {
+
+bool grouped_by_order(std::span<const Bid> bids) {
+  for (std::size_t i = 1; i < bids.size(); ++i) {
+    if (compare_orders(bids[i - 1].id, bids[i].id) > 0) return false;
   }
+  return true;
+}
+
+void sort_by_order(std::vector<Bid>& bids) {
+  std::stable_sort(bids.begin(), bids.end(), [](const Bid& a, const Bid& b) { return compare_orders(a.id, b.id) < 0; });
+}
+
+// Ranks each run of bids of one order; take(start, ranked, i) names entry i of the run
+// that begins at `start`.
+template <typename Take>
+std::vector<OrderRanking> rank_runs(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                                    const Policy& policy, Take take) {
   std::vector<OrderRanking> out;
   for (std::size_t start = 0; start < bids.size();) {
     std::size_t end = start + 1;
     while (end < bids.size() && compare_orders(bids[start].id, bids[end].id) == 0) ++end;
-    out.push_back(OrderRanking{bids[start].id.order(), rank(bids.subspan(start, end - start), bidders, policy)});
+    OrderId order = bids[start].id.order();
+    out.push_back(OrderRanking{std::move(order),
+                               rank_with(bids.subspan(start, end - start), bidders, policy,
+                                         [&, start](RankedBid& r, std::size_t i) { take(start, r, i); })});
     start = end;
   }
   return out;
+}
+
+} // namespace
+
+std::vector<OrderRanking> rank_orders(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
+                                      const Policy& policy) {
+  if (!grouped_by_order(bids)) {
+    std::vector<Bid> sorted(bids.begin(), bids.end());
+    return rank_orders(std::move(sorted), bidders, policy);
+  }
+  return rank_runs(bids, bidders, policy, [&](std::size_t start, RankedBid& r, std::size_t i) {
+    r.id = bids[start + i].id;
+    r.price = bids[start + i].price;
+  });
+}
+
+std::vector<OrderRanking> rank_orders(std::vector<Bid>&& bids, const std::map<Address, BidderInfo>& bidders,
+                                      const Policy& policy) {
+  if (!grouped_by_order(bids)) sort_by_order(bids);
+  return rank_runs(bids, bidders, policy, [&](std::size_t start, RankedBid& r, std::size_t i) {
+    r.id = std::move(bids[start + i].id);
+    r.price = std::move(bids[start + i].price);
+  });
 }
 
 } // namespace akt::market

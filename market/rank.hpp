@@ -99,6 +99,9 @@ struct OrderRanking {
 // first.
 std::vector<OrderRanking> rank_orders(std::span<const Bid> bids, const std::map<Address, BidderInfo>& bidders,
                                       const Policy& policy);
+// The same, taking the bids apart instead of copying their ids.
+std::vector<OrderRanking> rank_orders(std::vector<Bid>&& bids, const std::map<Address, BidderInfo>& bidders,
+                                      const Policy& policy);
 
 // Why this bid placed where it did: "price 1.5uakt/block (best: 1.2) 800000×3; …".
 std::string explain(const RankedBid& ranked, const Policy& policy);

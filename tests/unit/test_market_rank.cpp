@@ -38,8 +38,12 @@ TEST_CASE("market rank_orders: ranks each order on its own, in order, sorted or 
   };
   std::vector<Bid> sorted{on(1, "akash1a", "5"), on(1, "akash1b", "4"), on(2, "akash1a", "1"), on(2, "akash1c", "9")};
   std::vector<Bid> shuffled{sorted[3], sorted[0], sorted[2], sorted[1]};
-  for (const std::vector<Bid>* bids : {&sorted, &shuffled}) {
-    std::vector<OrderRanking> orders = rank_orders(*bids, {}, default_policy());
+  for (int round = 0; round < 4; ++round) {
+    const std::vector<Bid>& bids = round % 2 == 0 ? sorted : shuffled;
+    bool handed_over = round >= 2;
+    CAPTURE(round);
+    std::vector<OrderRanking> orders = handed_over ? rank_orders(std::vector<Bid>(bids), {}, default_policy())
+                                                   : rank_orders(std::span<const Bid>(bids), {}, default_policy());
     REQUIRE(orders.size() == 2);
     CHECK(orders[0].order == OrderId{k_tenant, 1, 1, 1});
     REQUIRE(orders[0].ranking.size() == 2);
@@ -49,7 +53,8 @@ TEST_CASE("market rank_orders: ranks each order on its own, in order, sorted or 
     CHECK(orders[1].ranking[0].id.provider == "akash1a");
     CHECK(orders[1].ranking[1].price_score == 111'111);  // 1 / 9, of its own order only
   }
-  CHECK(rank_orders({}, {}, default_policy()).empty());
+  CHECK(rank_orders(std::span<const Bid>(), {}, default_policy()).empty());
+  CHECK(rank_orders(std::vector<Bid>(), {}, default_policy()).empty());
 }
 
 TEST_CASE("market rank: hard limits exclude with reasons") {
