@@ -379,23 +379,33 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
     ready[i].store(checked[i].has_value(), std::memory_order_relaxed);
     unchecked += checked[i] ? 0 : 1;
   }
-  std::atomic<std::size_t> next_claim{0};
-  auto check_next = [&]() -> bool {
-    for (;;) {
-      std::size_t i = next_claim.fetch_add(1);
-      if (i >= n) return false;
-      if (checked[i]) continue;
-      verified[i].emplace(check_tx(txs[i], m_impl->chain, &m_impl->signers));
-      ready[i].store(true, std::memory_order_release);
-      ready[i].notify_all();
-      return true;
-    }
+  // Unclaimed transactions are [front, back). Workers take from the front, in the order
+  // they are applied; the applying thread, when it would wait, takes from the back, so
+  // its help never stands in the way of the transaction it waits for.
+  std::mutex claims;
+  std::size_t front = 0;
+  std::size_t back = n;
+  auto claim = [&](bool from_back) -> std::optional<std::size_t> {
+    std::lock_guard claim_lock(claims);
+    while (front < back && checked[front]) ++front;
+    while (front < back && checked[back - 1]) --back;
+    if (front >= back) return std::nullopt;
+    return from_back ? --back : front++;
+  };
+  auto check = [&](std::size_t i) {
+    verified[i].emplace(check_tx(txs[i], m_impl->chain, &m_impl->signers));
+    ready[i].store(true, std::memory_order_release);
+    ready[i].notify_all();
   };
   unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
   helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, unchecked / 64));
   // Declared after everything they use, so an early return joins them first.
   std::vector<std::jthread> workers;
-  for (unsigned t = 0; t < helpers; ++t) workers.emplace_back([&] { while (check_next()) {} });
+  for (unsigned t = 0; t < helpers; ++t) {
+    workers.emplace_back([&] {
+      while (std::optional<std::size_t> i = claim(false)) check(*i);
+    });
+  }
 
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
@@ -405,14 +415,17 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     while (!ready[i].load(std::memory_order_acquire)) {
-      if (!check_next()) ready[i].wait(false, std::memory_order_acquire);
+      // Transaction i itself is unclaimed only when no worker runs ahead: take it.
+      std::optional<std::size_t> help = claim(/*from_back=*/helpers > 0);
+      if (help) check(*help);
+      else ready[i].wait(false, std::memory_order_acquire);
     }
-    const Result<CheckedTx>& check = checked[i] ? *checked[i] : *verified[i];
-    if (!check) {
-      out.push_back(check.error());
+    const Result<CheckedTx>& verdict = checked[i] ? *checked[i] : *verified[i];
+    if (!verdict) {
+      out.push_back(verdict.error());
       continue;
     }
-    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *check, height);
+    Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *verdict, height);
     if (!receipt && m_impl->dirty) return receipt.error();  // storage failure: nothing commits
     out.push_back(std::move(receipt));
   }

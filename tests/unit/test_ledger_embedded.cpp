@@ -242,6 +242,29 @@ TEST_CASE("ledger::EmbeddedLedger::submit_batch applies each transaction on its 
   f.check_consistent();
 }
 
+TEST_CASE("ledger::EmbeddedLedger::submit_checked applies in order, whoever checked each transaction") {
+  Fixture f;
+  REQUIRE(f.ledger->fund(f.tenant.address(), market::Coin{"uakt", 10'000}));
+  std::vector<SignedTx> txs;
+  for (std::uint64_t i = 0; i < 300; ++i)  // enough for worker threads to check alongside
+    txs.push_back(sign_tx(f.tenant, "akt-test-1", i, market::MsgSend{f.stranger.address(), market::Coin{"uakt", 1}}));
+  txs[250].signature[5] = txs[250].signature[5] == '0' ? '1' : '0';
+  std::vector<std::optional<Result<CheckedTx>>> checked(txs.size());
+  for (std::size_t i = 0; i < txs.size(); i += 3) checked[i] = f.ledger->check(txs[i]);  // a third checked ahead
+  Result<BatchResult> results = f.ledger->submit_checked(txs, checked);
+  REQUIRE(results);
+  REQUIRE(results->size() == 300);
+  for (std::size_t i = 0; i < 250; ++i) CHECK((*results)[i]);
+  CHECK_FALSE((*results)[250]);
+  CHECK((*results)[250].error().path == "signature");
+  CHECK_FALSE((*results)[251]);
+  CHECK(f.ledger->account(f.tenant.address())->next_sequence == 250);
+  CHECK(f.ledger->account(f.stranger.address())->balances["uakt"] == 1'000'000 + 250);
+  f.check_consistent();
+
+  CHECK_FALSE(f.ledger->submit_checked(txs, {}));  // one answer per transaction or none at all
+}
+
 TEST_CASE("ledger::EmbeddedLedger::fund") {
   SUBCASE("mints into an address") {
     Fixture f;
