@@ -27,27 +27,7 @@ const std::string* find_attribute(const sdl::Attributes& attributes, std::string
   return nullptr;
 }
 
-// What one replica of a resource unit needs.
-struct Need {
-  std::uint64_t cpu = 0;
-  std::uint64_t memory = 0;
-  StorageBytes storage{};
-  std::uint64_t gpus = 0;
-  std::vector<GpuRequirement> gpu_alternatives;  // empty with gpus > 0: any GPU
-};
-
-Need need_of(const sdl::Resources& r, std::vector<GpuRequirement> alternatives) {
-  Need n;
-  n.cpu = r.cpu.units;
-  n.memory = r.memory.size;
-  for (const auto& v : r.storage) {
-    auto& slot = n.storage[static_cast<std::size_t>(volume_class(v))];
-    slot = (slot > UINT64_MAX - v.size) ? UINT64_MAX : slot + v.size;
-  }
-  n.gpus = r.gpu.units;
-  n.gpu_alternatives = std::move(alternatives);
-  return n;
-}
+using Need = UnitDemand;
 
 // Picks `need.gpus` free devices of one kind on the node; 0 when impossible.
 std::uint64_t pick_gpus(const NodeConfig& node, std::uint64_t free_mask, const Need& need) {
@@ -185,6 +165,36 @@ StorageClass volume_class(const sdl::Storage& volume) {
   return StorageClass::ephemeral;
 }
 
+UnitDemand unit_demand(const sdl::Resources& r) {
+  UnitDemand d;
+  d.cpu = r.cpu.units;
+  d.memory = r.memory.size;
+  d.volume_classes.reserve(r.storage.size());
+  for (const auto& v : r.storage) {
+    const StorageClass cls = volume_class(v);
+    d.volume_classes.push_back(cls);
+    auto& slot = d.storage[static_cast<std::size_t>(cls)];
+    slot = (slot > UINT64_MAX - v.size) ? UINT64_MAX : slot + v.size;
+  }
+  d.gpus = r.gpu.units;
+  if (r.gpu.units > 0) {
+    auto parsed = parse_gpu_requirements(r.gpu.attributes);
+    if (parsed) d.gpu_alternatives = std::move(*parsed);
+  }
+  for (const auto& e : r.endpoints) {
+    if (e.kind == sdl::EndpointKind::random_port) ++d.ports;
+    else if (e.kind == sdl::EndpointKind::leased_ip) ++d.ips;
+  }
+  return d;
+}
+
+std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group) {
+  std::vector<UnitDemand> out;
+  out.reserve(group.resources.size());
+  for (const auto& unit : group.resources) out.push_back(unit_demand(unit.resources));
+  return out;
+}
+
 Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) {
   m_free.reserve(m_nodes.size());
   for (const auto& n : m_nodes) {
@@ -215,6 +225,11 @@ std::size_t Inventory::free_gpu_count(std::size_t node) const {
 }
 
 FitResult Inventory::fit(const sdl::GroupSpec& group) const {
+  const std::vector<UnitDemand> demands = unit_demands(group);
+  return fit(group, demands);
+}
+
+FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const {
   FitResult result;
   // Later units see what earlier ones took; a single unit reads m_free directly.
   std::vector<NodeFree> work;
@@ -231,13 +246,9 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
     return result;
   }
   result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
-  for (const auto& unit : group.resources) {
-    std::vector<GpuRequirement> alternatives;
-    if (unit.resources.gpu.units > 0) {
-      auto parsed = parse_gpu_requirements(unit.resources.gpu.attributes);
-      if (parsed) alternatives = std::move(*parsed);
-    }
-    const Need need = need_of(unit.resources, std::move(alternatives));
+  for (std::size_t u = 0; u < group.resources.size(); ++u) {
+    const sdl::ResourceUnit& unit = group.resources[u];
+    const Need& need = demands[u];
     const std::size_t before = result.reservation.replicas.size();
     bool placed = unit.count == 0;
     // All replicas of the unit go to nodes of one hardware class; try each class in turn.

@@ -6,6 +6,7 @@
 // a service sit on identical hardware (one hardware class), and GPUs are allocated as
 // concrete device ids, which the runtime passes to Docker as DeviceIDs.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,23 @@ std::string describe(const GpuRequirement& requirement);
 
 // The storage class a volume draws from: ram, a persistent class, or ephemeral.
 StorageClass volume_class(const sdl::Storage& volume);
+
+// What one resource unit of an order asks for, read once from its SDL: a market round
+// fits and prices the same order for every provider.
+struct UnitDemand {
+  // One replica's share.
+  std::uint64_t cpu = 0;
+  std::uint64_t memory = 0;
+  StorageBytes storage{};  // by class, saturating
+  std::uint64_t gpus = 0;
+  std::vector<GpuRequirement> gpu_alternatives;  // parsed when gpus > 0; empty: any GPU
+  std::vector<StorageClass> volume_classes;      // one per volume, in order
+  std::uint64_t ports = 0;                       // random_port endpoints
+  std::uint64_t ips = 0;                         // leased_ip endpoints
+};
+UnitDemand unit_demand(const sdl::Resources& resources);
+// One per group.resources entry, in order.
+std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group);
 
 // Where one replica of a resource unit runs.
 struct ReplicaPlacement {
@@ -90,6 +108,8 @@ public:
 
   // Places the group on what is free now without changing anything.
   FitResult fit(const sdl::GroupSpec& group) const;
+  // The same with the group's unit_demands, worked out once for many inventories.
+  FitResult fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const;
 
   // Takes the capacity of a placement from fit(); refused when the order already holds a
   // reservation or the capacity is gone.

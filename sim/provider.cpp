@@ -206,6 +206,7 @@ void Provider::bid_on_new_orders(const Chain& chain, const market::State& state,
     if (key.first == m_address) signatures.push_back(AuditorSignature{audit.auditor, audit.attributes});
 
   std::map<std::pair<std::string, std::uint64_t>, std::set<std::string>> decided;
+  const ProviderProfile profile(m_config);
   for (const auto& [id, order] : state.orders) {
     if (order.state != OrderState::open) continue;
     market::BidId mine{id.owner, id.dseq, id.gseq, id.oseq, m_address};
@@ -241,7 +242,7 @@ void Provider::bid_on_new_orders(const Chain& chain, const market::State& state,
       BidContext context;
       context.signatures = signatures;
       context.scripts = m_scripts;
-      Decision decision = decide(m_config, inventory, view, context);
+      Decision decision = decide(profile, inventory, OrderProfile(view), context);
       if (!decision.bid) {
         record.reason = std::string(to_string(decision.decline.code)) + ": " + decision.decline.message;
       } else {
