@@ -138,53 +138,6 @@ Decision decline(DeclineCode code, std::string message) {
   return d;
 }
 
-// Whether one storage capability group (capabilities/storage/<i>/<name> = value, same <i>)
-// holds every attribute of the volume. No allocation: this runs for every order.
-bool storage_offered(const sdl::Attributes& provider, const sdl::Attributes& volume) {
-  constexpr std::string_view k_prefix = "capabilities/storage/";
-  auto split = [&](std::string_view key, std::string_view& index, std::string_view& name) {
-    if (key.substr(0, k_prefix.size()) != k_prefix) return false;
-    key.remove_prefix(k_prefix.size());
-    auto slash = key.find('/');
-    if (slash == std::string_view::npos) return false;
-    index = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    return true;
-  };
-  for (const auto& candidate : provider) {
-    std::string_view index, name;
-    if (!split(candidate.key, index, name)) continue;
-    // Each group is tried once, from its first attribute.
-    bool first_of_group = true;
-    for (const auto& other : provider) {
-      if (&other == &candidate) break;
-      std::string_view i2, n2;
-      if (split(other.key, i2, n2) && i2 == index) {
-        first_of_group = false;
-        break;
-      }
-    }
-    if (!first_of_group) continue;
-    bool all = true;
-    for (const auto& want : volume) {
-      bool found = false;
-      for (const auto& have : provider) {
-        std::string_view i2, n2;
-        if (split(have.key, i2, n2) && i2 == index && n2 == want.key && have.value == want.value) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return true;
-  }
-  return false;
-}
-
 std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider) {
   constexpr std::string_view k_prefix = "capabilities/storage/";
   std::vector<std::string> out;
@@ -194,18 +147,6 @@ std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider
       out.push_back(a.value);
   }
   return out;
-}
-
-bool gpu_capable(const sdl::Attributes& provider, const sdl::Attributes& requested) {
-  constexpr std::string_view k_prefix = "capabilities/gpu/";
-  for (const auto& want : requested)
-    for (const auto& have : provider) {
-      std::string_view key = have.key;
-      if (key.substr(0, k_prefix.size()) != k_prefix) continue;
-      key.remove_prefix(k_prefix.size());
-      if (want.value == have.value && glob_match(want.key, key)) return true;
-    }
-  return false;
 }
 
 std::string gpu_models_offered(const sdl::Attributes& provider) {
@@ -274,6 +215,39 @@ const sdl::Attribute* find_key_hashed(const ProviderProfile& profile, const sdl:
   for (std::uint32_t i = 0; i < profile.attribute_count; ++i)
     if ((profile.attribute_hashes[i] ^ hash) >> 32 == 0 && have[i].key == want.key) return &have[i];
   return nullptr;
+}
+
+std::string_view text_of(const ProviderProfile& profile, ProviderProfile::Span span) {
+  return std::string_view(profile.capability_text).substr(span.offset, span.size);
+}
+
+// Whether one storage capability group holds every attribute of the volume.
+bool storage_offered(const ProviderProfile& profile, const sdl::Attributes& volume) {
+  std::uint32_t begin = 0;
+  for (std::uint32_t end : profile.storage_groups) {
+    bool all = true;
+    for (const auto& want : volume) {
+      bool found = false;
+      for (std::uint32_t i = begin; i < end && !found; ++i)
+        found = text_of(profile, profile.storage[i].name) == want.key &&
+                text_of(profile, profile.storage[i].value) == want.value;
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+    begin = end;
+  }
+  return false;
+}
+
+// Whether a GPU capability matches one of the requested ones (keys are globs).
+bool gpu_capable(const ProviderProfile& profile, const sdl::Attributes& requested) {
+  for (const auto& want : requested)
+    for (const auto& have : profile.gpus)
+      if (text_of(profile, have.value) == want.value && glob_match(want.key, text_of(profile, have.name))) return true;
+  return false;
 }
 
 // Whether `denom` is one of a ", "-joined list of plain denoms.
@@ -421,6 +395,41 @@ ProviderProfile::ProviderProfile(const ProviderConfig& provider)
   }
   std::vector<std::string> classes = storage_classes_offered(provider.attributes);
   storage_classes = classes.empty() ? std::string("none") : join(classes);
+  auto span_of = [this](std::string_view text) {
+    Span span{static_cast<std::uint32_t>(capability_text.size()), static_cast<std::uint32_t>(text.size())};
+    capability_text.append(text);
+    return span;
+  };
+  constexpr std::string_view k_storage = "capabilities/storage/";
+  constexpr std::string_view k_gpu = "capabilities/gpu/";
+  std::vector<std::string_view> indices;  // storage group indices in first-appearance order
+  for (const auto& a : provider.attributes) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_storage.size()) != k_storage) continue;
+    key.remove_prefix(k_storage.size());
+    auto slash = key.find('/');
+    if (slash == std::string_view::npos) continue;
+    if (std::find(indices.begin(), indices.end(), key.substr(0, slash)) == indices.end())
+      indices.push_back(key.substr(0, slash));
+  }
+  for (std::string_view index : indices) {
+    for (const auto& a : provider.attributes) {
+      std::string_view key = a.key;
+      if (key.substr(0, k_storage.size()) != k_storage) continue;
+      key.remove_prefix(k_storage.size());
+      auto slash = key.find('/');
+      if (slash == std::string_view::npos || key.substr(0, slash) != index) continue;
+      Span name = span_of(key.substr(slash + 1));
+      storage.push_back({name, span_of(a.value)});
+    }
+    storage_groups.push_back(static_cast<std::uint32_t>(storage.size()));
+  }
+  for (const auto& a : provider.attributes) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_gpu.size()) != k_gpu) continue;
+    Span name = span_of(key.substr(k_gpu.size()));
+    gpus.push_back({name, span_of(a.value)});
+  }
   plain_denoms = true;
   for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
     if (i) denoms += ", ";
@@ -507,11 +516,11 @@ Decision decide(const ProviderProfile& profile, const Inventory& inventory, cons
     const OrderProfile::Unit& unit = prepared.units[i];
     if (!unit.too_many_volumes.empty()) return decline(DeclineCode::too_many_volumes, unit.too_many_volumes);
     for (const auto& v : unit.class_volumes)
-      if (!storage_offered(provider.attributes, *v.attributes))
+      if (!storage_offered(profile, *v.attributes))
         return decline(DeclineCode::storage_class, cat({v.missing, profile.storage_classes, ")"}));
     if (unit.gpu_check) {
       if (!unit.gpu_invalid.empty()) return decline(DeclineCode::invalid_order, unit.gpu_invalid);
-      if (!gpu_capable(provider.attributes, group.resources[i].resources.gpu.attributes))
+      if (!gpu_capable(profile, group.resources[i].resources.gpu.attributes))
         return decline(DeclineCode::gpu_model, cat({unit.gpu_missing, profile.gpu_models, ")"}));
     }
   }

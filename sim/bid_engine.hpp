@@ -83,6 +83,22 @@ struct ProviderProfile {
   bool hashed = false;
   std::uint32_t attribute_count = 0;
   std::array<std::uint64_t, k_hashed_attributes> attribute_hashes{};
+  // The storage and GPU capabilities, copied into one buffer: (offset, size) pairs into
+  // `capability_text`. A storage group is every capabilities/storage/<i>/<name>=value of
+  // one <i>, in the order the groups first appear; a GPU capability is the key after
+  // capabilities/gpu/ with its value.
+  struct Span {
+    std::uint32_t offset = 0;
+    std::uint32_t size = 0;
+  };
+  struct Capability {
+    Span name;
+    Span value;
+  };
+  std::string capability_text;
+  std::vector<Capability> storage;             // grouped, see storage_groups
+  std::vector<std::uint32_t> storage_groups;   // end index into `storage` of each group
+  std::vector<Capability> gpus;
   bool plain_denoms = false;    // no denom is empty or holds ", ": `denoms` can be searched
   std::string denoms;           // "uakt, uact"
   std::string offline;          // the offline decline

@@ -207,16 +207,20 @@ Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) 
     m_free.push_back(f);
   }
   std::vector<std::string> names;
+  std::vector<std::vector<std::uint32_t>> by_class;
   for (std::size_t i = 0; i < m_nodes.size(); ++i) {
     std::string name = hardware_class_of(m_nodes[i]);
     auto it = std::find(names.begin(), names.end(), name);
-    auto index = static_cast<std::uint32_t>(it - names.begin());
+    auto index = static_cast<std::size_t>(it - names.begin());
     if (it == names.end()) {
       names.push_back(std::move(name));
-      m_class_nodes.emplace_back();
+      by_class.emplace_back();
     }
-    m_class_of.push_back(index);
-    m_class_nodes[index].push_back(static_cast<std::uint32_t>(i));
+    by_class[index].push_back(static_cast<std::uint32_t>(i));
+  }
+  for (const auto& members : by_class) {
+    m_class_nodes.insert(m_class_nodes.end(), members.begin(), members.end());
+    m_class_end.push_back(static_cast<std::uint32_t>(m_class_nodes.size()));
   }
 }
 
@@ -252,11 +256,12 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
     const std::size_t before = result.reservation.replicas.size();
     bool placed = unit.count == 0;
     // All replicas of the unit go to nodes of one hardware class; try each class in turn.
-    for (std::size_t c = 0; c < m_class_nodes.size() && !placed; ++c) {
+    for (std::size_t c = 0; c < m_class_end.size() && !placed; ++c) {
       touched.clear();
       result.reservation.replicas.resize(before);
       std::uint32_t done = 0;
-      for (std::uint32_t i : m_class_nodes[c]) {
+      for (std::size_t k = c == 0 ? 0 : m_class_end[c - 1]; k < m_class_end[c]; ++k) {
+        const std::uint32_t i = m_class_nodes[k];
         if (done == unit.count) break;
         NodeFree local = current[i];
         std::uint64_t mask = 0;
@@ -311,29 +316,49 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
 Status Inventory::reserve(std::string order_id, Reservation reservation) {
   if (m_reservations.count(order_id))
     return make_error(ErrorKind::refused, "order " + order_id + " already holds a reservation");
-  std::vector<NodeFree> work = m_free;
+  // Taken in place and given back if a replica no longer fits: the common case is that
+  // it all fits, and copying every node's free capacity per bid would cost more.
+  std::vector<std::uint64_t> masks;
+  masks.reserve(reservation.replicas.size());
+  auto undo = [&] {
+    for (std::size_t r = masks.size(); r-- > 0;) {
+      const ReplicaPlacement& rp = reservation.replicas[r];
+      NodeFree& f = m_free[rp.node];
+      f.cpu += rp.cpu;
+      f.memory += rp.memory;
+      for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] += rp.storage[c];
+      f.gpu_mask |= masks[r];
+    }
+  };
   for (const auto& rp : reservation.replicas) {
-    if (rp.node >= m_nodes.size()) return make_error(ErrorKind::invalid, "reservation names an unknown node");
-    NodeFree& f = work[rp.node];
+    if (rp.node >= m_nodes.size()) {
+      undo();
+      return make_error(ErrorKind::invalid, "reservation names an unknown node");
+    }
+    NodeFree& f = m_free[rp.node];
     std::uint64_t mask = 0;
     for (const auto& id : rp.gpu_ids) {
       const auto& gpus = m_nodes[rp.node].gpus;
       auto it = std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice& g) { return g.id == id; });
-      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus))
+      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus)) {
+        undo();
         return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
+      }
       mask |= 1ULL << (it - gpus.begin());
     }
     bool enough = f.cpu >= rp.cpu && f.memory >= rp.memory && (f.gpu_mask & mask) == mask;
     for (std::size_t c = 0; c < k_storage_class_count; ++c) enough = enough && f.storage[c] >= rp.storage[c];
-    if (!enough)
+    if (!enough) {
+      undo();
       return make_error(ErrorKind::refused, "the capacity for order " + order_id + " on node " +
                                                 m_nodes[rp.node].name + " is no longer free");
+    }
     f.cpu -= rp.cpu;
     f.memory -= rp.memory;
     for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] -= rp.storage[c];
     f.gpu_mask &= ~mask;
+    masks.push_back(mask);
   }
-  m_free = std::move(work);
   reservation.order_id = order_id;
   m_reservations.emplace(std::move(order_id), std::move(reservation));
   return ok();

@@ -122,8 +122,10 @@ public:
 private:
   std::vector<NodeConfig> m_nodes;
   std::vector<NodeFree> m_free;
-  std::vector<std::uint32_t> m_class_of;                 // hardware class index per node
-  std::vector<std::vector<std::uint32_t>> m_class_nodes;  // nodes of each class, in node order
+  // Nodes grouped by hardware class (classes in order of first node, nodes in node
+  // order); class c is m_class_nodes[m_class_end[c - 1] .. m_class_end[c]).
+  std::vector<std::uint32_t> m_class_nodes;
+  std::vector<std::uint32_t> m_class_end;
   std::unordered_map<std::string, Reservation> m_reservations;
 };
 
