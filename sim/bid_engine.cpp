@@ -242,11 +242,17 @@ bool storage_offered(const ProviderProfile& profile, const sdl::Attributes& volu
   return false;
 }
 
-// Whether a GPU capability matches one of the requested ones (keys are globs).
-bool gpu_capable(const ProviderProfile& profile, const sdl::Attributes& requested) {
-  for (const auto& want : requested)
-    for (const auto& have : profile.gpus)
-      if (text_of(profile, have.value) == want.value && glob_match(want.key, text_of(profile, have.name))) return true;
+// Whether a GPU capability matches one of the requested ones (keys may be globs; a key
+// without glob characters matches only itself).
+bool gpu_capable(const ProviderProfile& profile, const sdl::Attributes& requested, const std::vector<bool>& globs) {
+  for (std::size_t r = 0; r < requested.size(); ++r) {
+    const sdl::Attribute& want = requested[r];
+    for (const auto& have : profile.gpus) {
+      if (text_of(profile, have.value) != want.value) continue;
+      std::string_view name = text_of(profile, have.name);
+      if (globs[r] ? glob_match(want.key, name) : want.key == name) return true;
+    }
+  }
   return false;
 }
 
@@ -466,6 +472,7 @@ OrderProfile::OrderProfile(const OrderView& order) : view(order), demands(unit_d
     }
     if (r.gpu.units > 0 && !r.gpu.attributes.empty()) {
       u.gpu_check = true;
+      for (const auto& a : r.gpu.attributes) u.gpu_globs.push_back(has_glob_meta(a.key));
       auto wanted = parse_gpu_requirements(r.gpu.attributes);
       if (!wanted) {
         u.gpu_invalid = wanted.error().message;
@@ -520,7 +527,7 @@ Decision decide(const ProviderProfile& profile, const Inventory& inventory, cons
         return decline(DeclineCode::storage_class, cat({v.missing, profile.storage_classes, ")"}));
     if (unit.gpu_check) {
       if (!unit.gpu_invalid.empty()) return decline(DeclineCode::invalid_order, unit.gpu_invalid);
-      if (!gpu_capable(profile, group.resources[i].resources.gpu.attributes))
+      if (!gpu_capable(profile, group.resources[i].resources.gpu.attributes, unit.gpu_globs))
         return decline(DeclineCode::gpu_model, cat({unit.gpu_missing, profile.gpu_models, ")"}));
     }
   }

@@ -119,6 +119,7 @@ struct OrderProfile {
     std::string too_many_volumes;  // the decline when it asks for more than k_max_volumes
     std::vector<ClassVolume> class_volumes;
     bool gpu_check = false;        // GPU units with attributes: a model must match
+    std::vector<bool> gpu_globs;   // per GPU attribute: its key is a glob (else matched literally)
     std::string gpu_invalid;       // when the attributes do not parse: why
     std::string gpu_missing;       // "no GPU model nvidia a100 among the provider's capabilities (it has "
   };

@@ -165,7 +165,8 @@ StorageClass volume_class(const sdl::Storage& volume) {
   return StorageClass::ephemeral;
 }
 
-UnitDemand unit_demand(const sdl::Resources& r) {
+UnitDemand unit_demand(const sdl::ResourceUnit& unit) {
+  const sdl::Resources& r = unit.resources;
   UnitDemand d;
   d.cpu = r.cpu.units;
   d.memory = r.memory.size;
@@ -185,13 +186,22 @@ UnitDemand unit_demand(const sdl::Resources& r) {
     if (e.kind == sdl::EndpointKind::random_port) ++d.ports;
     else if (e.kind == sdl::EndpointKind::leased_ip) ++d.ips;
   }
+  constexpr util::int128 k_gib = util::int128{1} << 30;
+  constexpr util::int128 k_den = 1000 * k_gib;
+  const util::int128 count = unit.count;
+  d.cpu_term = static_cast<util::int128>(r.cpu.units) * count * k_gib;
+  d.memory_term = static_cast<util::int128>(r.memory.size) * count * 1000;
+  for (const auto& v : r.storage) d.volume_terms.push_back(static_cast<util::int128>(v.size) * count * 1000);
+  d.gpu_term_overflows = __builtin_mul_overflow(static_cast<util::int128>(r.gpu.units) * count, k_den, &d.gpu_term);
+  d.port_term = static_cast<util::int128>(d.ports) * count * k_den;
+  d.ip_term = static_cast<util::int128>(d.ips) * count * k_den;
   return d;
 }
 
 std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group) {
   std::vector<UnitDemand> out;
   out.reserve(group.resources.size());
-  for (const auto& unit : group.resources) out.push_back(unit_demand(unit.resources));
+  for (const auto& unit : group.resources) out.push_back(unit_demand(unit));
   return out;
 }
 

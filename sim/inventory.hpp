@@ -14,6 +14,7 @@
 
 #include "sdl/types.hpp"
 #include "sim/config.hpp"
+#include "util/decimal.hpp"
 #include "util/result.hpp"
 
 namespace akt::sim {
@@ -53,8 +54,18 @@ struct UnitDemand {
   std::vector<StorageClass> volume_classes;      // one per volume, in order
   std::uint64_t ports = 0;                       // random_port endpoints
   std::uint64_t ips = 0;                         // leased_ip endpoints
+  // For pricing: each quantity times the unit's count and the factor that puts its rate
+  // over the common denominator (1000 millicpu * 1 GiB). Only the GPU term can overflow
+  // 128 bits (a 64-bit GPU count); then only a zero rate keeps the price finite.
+  util::int128 cpu_term = 0;
+  util::int128 memory_term = 0;
+  std::vector<util::int128> volume_terms;  // one per volume, in order
+  util::int128 gpu_term = 0;
+  bool gpu_term_overflows = false;
+  util::int128 port_term = 0;
+  util::int128 ip_term = 0;
 };
-UnitDemand unit_demand(const sdl::Resources& resources);
+UnitDemand unit_demand(const sdl::ResourceUnit& unit);
 // One per group.resources entry, in order.
 std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group);
 

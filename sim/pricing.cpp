@@ -111,26 +111,27 @@ std::optional<Decimal> monthly_usd_fast(const Rates& rates, const sdl::GroupSpec
   constexpr util::int128 k_den = 1000 * k_gib;
   util::int128 numerator = 0;
   bool good = true;
-  auto add = [&](const Decimal& rate, util::int128 quantity, util::int128 factor) {
-    util::int128 term = 0;
-    good = good && !__builtin_mul_overflow(rate.raw(), quantity, &term) &&
-           !__builtin_mul_overflow(term, factor, &term) && !__builtin_add_overflow(numerator, term, &numerator);
+  // rate * (quantity * count * factor): the terms are worked out per order, so this
+  // overflows exactly when rate * quantity * count * factor does.
+  auto add = [&](const Decimal& rate, util::int128 term) {
+    util::int128 product = 0;
+    good = good && !__builtin_mul_overflow(rate.raw(), term, &product) &&
+           !__builtin_add_overflow(numerator, product, &numerator);
   };
   for (std::size_t u = 0; u < group.resources.size(); ++u) {
-    const sdl::ResourceUnit& unit = group.resources[u];
     const UnitDemand& demand = demands[u];
-    const sdl::Resources& r = unit.resources;
-    const util::int128 count = unit.count;
-    add(rates.cpu, static_cast<util::int128>(r.cpu.units) * count, k_gib);
-    add(rates.memory, static_cast<util::int128>(r.memory.size) * count, 1000);
+    const sdl::Resources& r = group.resources[u].resources;
+    add(rates.cpu, demand.cpu_term);
+    add(rates.memory, demand.memory_term);
     for (std::size_t v = 0; v < r.storage.size(); ++v)
-      add(storage_rate(rates, demand.volume_classes[v]), static_cast<util::int128>(r.storage[v].size) * count, 1000);
-    if (r.gpu.units > 0)
-      add(gpu_rate(rates, demand.gpu_alternatives), static_cast<util::int128>(r.gpu.units) * count, k_den);
-    const util::int128 ports = demand.ports;
-    const util::int128 ips = demand.ips;
-    if (ports) add(rates.endpoint, ports * count, k_den);
-    if (ips) add(rates.ip, ips * count, k_den);
+      add(storage_rate(rates, demand.volume_classes[v]), demand.volume_terms[v]);
+    if (r.gpu.units > 0) {
+      const Decimal gpu = gpu_rate(rates, demand.gpu_alternatives);
+      if (!demand.gpu_term_overflows) add(gpu, demand.gpu_term);
+      else good = good && gpu.is_zero();
+    }
+    if (demand.ports) add(rates.endpoint, demand.port_term);
+    if (demand.ips) add(rates.ip, demand.ip_term);
     if (!good) return std::nullopt;
   }
   return Decimal::from_raw(numerator / k_den);
@@ -183,6 +184,8 @@ Result<Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group)
 
 Result<Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group, std::span<const UnitDemand> demands) {
   auto fast = monthly_usd_fast(pricing.rates, group, demands);
+  if (fast && pricing.blocks_per_month != 0)
+    if (auto price = scaled(*fast, 1'000'000, static_cast<util::int128>(pricing.blocks_per_month))) return *price;
   auto usd = fast ? Result<Decimal>(*fast) : monthly_usd_exact(pricing.rates, group);
   if (!usd) return usd;
   if (pricing.blocks_per_month == 0) return make_error(ErrorKind::invalid, "blocks_per_month must be at least 1");
