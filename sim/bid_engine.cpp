@@ -138,53 +138,6 @@ Decision decline(DeclineCode code, std::string message) {
   return d;
 }
 
-// Whether one storage capability group (capabilities/storage/<i>/<name> = value, same <i>)
-// holds every attribute of the volume. No allocation: this runs for every order.
-bool storage_offered(const sdl::Attributes& provider, const sdl::Attributes& volume) {
-  constexpr std::string_view k_prefix = "capabilities/storage/";
-  auto split = [&](std::string_view key, std::string_view& index, std::string_view& name) {
-    if (key.substr(0, k_prefix.size()) != k_prefix) return false;
-    key.remove_prefix(k_prefix.size());
-    auto slash = key.find('/');
-    if (slash == std::string_view::npos) return false;
-    index = key.substr(0, slash);
-    name = key.substr(slash + 1);
-    return true;
-  };
-  for (const auto& candidate : provider) {
-    std::string_view index, name;
-    if (!split(candidate.key, index, name)) continue;
-    // Each group is tried once, from its first attribute.
-    bool first_of_group = true;
-    for (const auto& other : provider) {
-      if (&other == &candidate) break;
-      std::string_view i2, n2;
-      if (split(other.key, i2, n2) && i2 == index) {
-        first_of_group = false;
-        break;
-      }
-    }
-    if (!first_of_group) continue;
-    bool all = true;
-    for (const auto& want : volume) {
-      bool found = false;
-      for (const auto& have : provider) {
-        std::string_view i2, n2;
-        if (split(have.key, i2, n2) && i2 == index && n2 == want.key && have.value == want.value) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return true;
-  }
-  return false;
-}
-
 std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider) {
   constexpr std::string_view k_prefix = "capabilities/storage/";
   std::vector<std::string> out;
@@ -194,18 +147,6 @@ std::vector<std::string> storage_classes_offered(const sdl::Attributes& provider
       out.push_back(a.value);
   }
   return out;
-}
-
-bool gpu_capable(const sdl::Attributes& provider, const sdl::Attributes& requested) {
-  constexpr std::string_view k_prefix = "capabilities/gpu/";
-  for (const auto& want : requested)
-    for (const auto& have : provider) {
-      std::string_view key = have.key;
-      if (key.substr(0, k_prefix.size()) != k_prefix) continue;
-      key.remove_prefix(k_prefix.size());
-      if (want.value == have.value && glob_match(want.key, key)) return true;
-    }
-  return false;
 }
 
 std::string gpu_models_offered(const sdl::Attributes& provider) {
@@ -238,6 +179,92 @@ std::string gpu_models_offered(const sdl::Attributes& provider) {
     models.push_back(pretty);
   }
   return models.empty() ? "none" : join(models);
+}
+
+std::uint32_t fnv1a(std::string_view text) {
+  std::uint32_t h = 2166136261u;
+  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+std::uint64_t attribute_hash(const sdl::Attribute& a) {
+  return static_cast<std::uint64_t>(fnv1a(a.key)) << 32 | fnv1a(a.value);
+}
+
+// attributes_subset for literal keys over the provider's hashes: the same answer and the
+// same `missing`, reading the provider's attributes only where a hash matches.
+bool attributes_subset_hashed(const sdl::Attributes& required, const std::vector<std::uint64_t>& required_hashes,
+                              const ProviderProfile& profile, const sdl::Attribute** missing) {
+  const sdl::Attributes& have = profile.config->attributes;
+  for (std::size_t r = 0; r < required.size(); ++r) {
+    const sdl::Attribute& want = required[r];
+    bool found = false;
+    for (std::uint32_t i = 0; i < profile.attribute_count && !found; ++i)
+      found = profile.attribute_hashes[i] == required_hashes[r] && have[i].key == want.key && have[i].value == want.value;
+    if (!found) {
+      *missing = &want;
+      return false;
+    }
+  }
+  return true;
+}
+
+// find_key over the provider's hashes.
+const sdl::Attribute* find_key_hashed(const ProviderProfile& profile, const sdl::Attribute& want, std::uint64_t hash) {
+  const sdl::Attributes& have = profile.config->attributes;
+  for (std::uint32_t i = 0; i < profile.attribute_count; ++i)
+    if ((profile.attribute_hashes[i] ^ hash) >> 32 == 0 && have[i].key == want.key) return &have[i];
+  return nullptr;
+}
+
+std::string_view text_of(const ProviderProfile& profile, ProviderProfile::Span span) {
+  return std::string_view(profile.capability_text).substr(span.offset, span.size);
+}
+
+// Whether one storage capability group holds every attribute of the volume.
+bool storage_offered(const ProviderProfile& profile, const sdl::Attributes& volume) {
+  std::uint32_t begin = 0;
+  for (std::uint32_t end : profile.storage_groups) {
+    bool all = true;
+    for (const auto& want : volume) {
+      bool found = false;
+      for (std::uint32_t i = begin; i < end && !found; ++i)
+        found = text_of(profile, profile.storage[i].name) == want.key &&
+                text_of(profile, profile.storage[i].value) == want.value;
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+    begin = end;
+  }
+  return false;
+}
+
+// Whether a GPU capability matches one of the requested ones (keys may be globs; a key
+// without glob characters matches only itself).
+bool gpu_capable(const ProviderProfile& profile, const sdl::Attributes& requested, const std::vector<bool>& globs) {
+  for (std::size_t r = 0; r < requested.size(); ++r) {
+    const sdl::Attribute& want = requested[r];
+    for (const auto& have : profile.gpus) {
+      if (text_of(profile, have.value) != want.value) continue;
+      std::string_view name = text_of(profile, have.name);
+      if (globs[r] ? glob_match(want.key, name) : want.key == name) return true;
+    }
+  }
+  return false;
+}
+
+// Whether `denom` is one of a ", "-joined list of plain denoms.
+bool in_list(std::string_view list, std::string_view denom) {
+  while (!list.empty()) {
+    std::size_t comma = list.find(", ");
+    if (same(list.substr(0, comma), denom)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 2);
+  }
+  return false;
 }
 
 } // namespace
@@ -361,17 +388,129 @@ std::vector<AuditorSignature> signatures_of(const NetworkConfig& network, const 
   return out;
 }
 
+ProviderProfile::ProviderProfile(const ProviderConfig& provider)
+    : config(&provider),
+      online(provider.online),
+      offline("provider " + provider.name + " is offline"),
+      gpu_models(gpu_models_offered(provider.attributes)) {
+  hashed = provider.attributes.size() <= k_hashed_attributes;
+  if (hashed) {
+    attribute_count = static_cast<std::uint32_t>(provider.attributes.size());
+    for (std::size_t i = 0; i < provider.attributes.size(); ++i)
+      attribute_hashes[i] = attribute_hash(provider.attributes[i]);
+  }
+  std::vector<std::string> classes = storage_classes_offered(provider.attributes);
+  storage_classes = classes.empty() ? std::string("none") : join(classes);
+  auto span_of = [this](std::string_view text) {
+    Span span{static_cast<std::uint32_t>(capability_text.size()), static_cast<std::uint32_t>(text.size())};
+    capability_text.append(text);
+    return span;
+  };
+  constexpr std::string_view k_storage = "capabilities/storage/";
+  constexpr std::string_view k_gpu = "capabilities/gpu/";
+  std::vector<std::string_view> indices;  // storage group indices in first-appearance order
+  for (const auto& a : provider.attributes) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_storage.size()) != k_storage) continue;
+    key.remove_prefix(k_storage.size());
+    auto slash = key.find('/');
+    if (slash == std::string_view::npos) continue;
+    if (std::find(indices.begin(), indices.end(), key.substr(0, slash)) == indices.end())
+      indices.push_back(key.substr(0, slash));
+  }
+  for (std::string_view index : indices) {
+    for (const auto& a : provider.attributes) {
+      std::string_view key = a.key;
+      if (key.substr(0, k_storage.size()) != k_storage) continue;
+      key.remove_prefix(k_storage.size());
+      auto slash = key.find('/');
+      if (slash == std::string_view::npos || key.substr(0, slash) != index) continue;
+      Span name = span_of(key.substr(slash + 1));
+      storage.push_back({name, span_of(a.value)});
+    }
+    storage_groups.push_back(static_cast<std::uint32_t>(storage.size()));
+  }
+  for (const auto& a : provider.attributes) {
+    std::string_view key = a.key;
+    if (key.substr(0, k_gpu.size()) != k_gpu) continue;
+    Span name = span_of(key.substr(k_gpu.size()));
+    gpus.push_back({name, span_of(a.value)});
+  }
+  plain_denoms = true;
+  for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
+    if (i) denoms += ", ";
+    denoms += provider.denoms[i];
+    plain_denoms = plain_denoms && !provider.denoms[i].empty() && provider.denoms[i].find(", ") == std::string::npos &&
+                   provider.denoms[i].front() != ' ' && provider.denoms[i].back() != ',';
+  }
+}
+
+OrderProfile::OrderProfile(const OrderView& order) : view(order), demands(unit_demands(order.group)) {
+  const sdl::GroupSpec& group = order.group;
+  if (group.requirements.attributes) {
+    literal_attributes = true;
+    for (const auto& want : *group.requirements.attributes) {
+      literal_attributes = literal_attributes && !has_glob_meta(want.key);
+      attribute_hashes.push_back(attribute_hash(want));
+    }
+  }
+  units.reserve(group.resources.size());
+  for (const auto& unit : group.resources) {
+    const sdl::Resources& r = unit.resources;
+    Unit& u = units.emplace_back();
+    if (r.storage.size() > k_max_volumes)
+      u.too_many_volumes = "resource " + std::to_string(r.id) + " asks for " + std::to_string(r.storage.size()) +
+                           " volumes; a provider takes at most " + std::to_string(k_max_volumes) + " per service";
+    for (const auto& v : r.storage) {
+      // A volume without a class is the node's own disk, which every provider has.
+      if (v.attributes.empty() || !find_key(v.attributes, "class")) continue;
+      const std::string& cls = find_key(v.attributes, "class")->value;
+      const sdl::Attribute* persistent = find_key(v.attributes, "persistent");
+      u.class_volumes.push_back(
+          {&v.attributes, "no storage class " + cls + (persistent && persistent->value == "true" ? " (persistent)" : "") +
+                              " among the provider's capabilities (it offers "});
+    }
+    if (r.gpu.units > 0 && !r.gpu.attributes.empty()) {
+      u.gpu_check = true;
+      for (const auto& a : r.gpu.attributes) u.gpu_globs.push_back(has_glob_meta(a.key));
+      auto wanted = parse_gpu_requirements(r.gpu.attributes);
+      if (!wanted) {
+        u.gpu_invalid = wanted.error().message;
+      } else {
+        std::vector<std::string> names;
+        for (const auto& w : *wanted) names.push_back(describe(w));
+        u.gpu_missing = "no GPU model " + join(names) + " among the provider's capabilities (it has ";
+      }
+    }
+  }
+  signed_by = (group.requirements.signed_by.all_of && !group.requirements.signed_by.all_of->empty()) ||
+              (group.requirements.signed_by.any_of && !group.requirements.signed_by.any_of->empty());
+  max_amount = order.max_price.amount.to_short_string();
+}
+
 Decision decide(const ProviderConfig& provider, const Inventory& inventory, const OrderView& order,
                 const BidContext& context) {
+  return decide(ProviderProfile(provider), inventory, OrderProfile(order), context);
+}
+
+Decision decide(const ProviderProfile& profile, const Inventory& inventory, const OrderProfile& prepared,
+                const BidContext& context) {
+  const ProviderConfig& provider = *profile.config;
+  const OrderView& order = prepared.view;
   const sdl::GroupSpec& group = order.group;
-  if (!provider.online || context.offline) return decline(DeclineCode::offline, "provider " + provider.name + " is offline");
+  if (!profile.online || context.offline) return decline(DeclineCode::offline, profile.offline);
   if (group.resources.empty()) return decline(DeclineCode::invalid_order, "the order has no resources");
 
   // Placement attributes: keys may be globs, values must be equal.
   if (group.requirements.attributes) {
+    const sdl::Attributes& required = *group.requirements.attributes;
     const sdl::Attribute* missing = nullptr;
-    if (!attributes_subset(*group.requirements.attributes, provider.attributes, &missing)) {
-      const sdl::Attribute* has = find_key(provider.attributes, missing->key);
+    const bool hashed = profile.hashed && prepared.literal_attributes;
+    if (hashed ? !attributes_subset_hashed(required, prepared.attribute_hashes, profile, &missing)
+               : !attributes_subset(required, provider.attributes, &missing)) {
+      const sdl::Attribute* has =
+          hashed ? find_key_hashed(profile, *missing, prepared.attribute_hashes[static_cast<std::size_t>(missing - required.data())])
+                 : find_key(provider.attributes, missing->key);
       return decline(DeclineCode::missing_attribute,
                      has ? cat({"missing attribute ", missing->key, "=", missing->value, " (provider has ", has->key,
                                 "=", has->value, ")"})
@@ -380,61 +519,35 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
   }
 
   // Capabilities: storage classes and GPU models; at most k_max_volumes volumes.
-  for (const auto& unit : group.resources) {
-    const sdl::Resources& r = unit.resources;
-    if (r.storage.size() > k_max_volumes)
-      return decline(DeclineCode::too_many_volumes,
-                     "resource " + std::to_string(r.id) + " asks for " + std::to_string(r.storage.size()) +
-                         " volumes; a provider takes at most " + std::to_string(k_max_volumes) + " per service");
-    for (const auto& v : r.storage) {
-      // A volume without a class is the node's own disk, which every provider has.
-      if (v.attributes.empty() || !find_key(v.attributes, "class")) continue;
-      if (!storage_offered(provider.attributes, v.attributes)) {
-        std::vector<std::string> classes = storage_classes_offered(provider.attributes);
-        std::string cls = find_key(v.attributes, "class")->value;
-        const sdl::Attribute* persistent = find_key(v.attributes, "persistent");
-        return decline(DeclineCode::storage_class,
-                       "no storage class " + cls +
-                           (persistent && persistent->value == "true" ? " (persistent)" : "") +
-                           " among the provider's capabilities (it offers " +
-                           (classes.empty() ? std::string("none") : join(classes)) + ")");
-      }
-    }
-    if (r.gpu.units > 0 && !r.gpu.attributes.empty()) {
-      auto wanted = parse_gpu_requirements(r.gpu.attributes);
-      if (!wanted) return decline(DeclineCode::invalid_order, wanted.error().message);
-      if (!gpu_capable(provider.attributes, r.gpu.attributes)) {
-        std::vector<std::string> names;
-        for (const auto& w : *wanted) names.push_back(describe(w));
-        return decline(DeclineCode::gpu_model, "no GPU model " + join(names) +
-                                                   " among the provider's capabilities (it has " +
-                                                   gpu_models_offered(provider.attributes) + ")");
-      }
+  for (std::size_t i = 0; i < group.resources.size(); ++i) {
+    const OrderProfile::Unit& unit = prepared.units[i];
+    if (!unit.too_many_volumes.empty()) return decline(DeclineCode::too_many_volumes, unit.too_many_volumes);
+    for (const auto& v : unit.class_volumes)
+      if (!storage_offered(profile, *v.attributes))
+        return decline(DeclineCode::storage_class, cat({v.missing, profile.storage_classes, ")"}));
+    if (unit.gpu_check) {
+      if (!unit.gpu_invalid.empty()) return decline(DeclineCode::invalid_order, unit.gpu_invalid);
+      if (!gpu_capable(profile, group.resources[i].resources.gpu.attributes, unit.gpu_globs))
+        return decline(DeclineCode::gpu_model, cat({unit.gpu_missing, profile.gpu_models, ")"}));
     }
   }
 
   // Auditors.
-  if ((group.requirements.signed_by.all_of && !group.requirements.signed_by.all_of->empty()) ||
-      (group.requirements.signed_by.any_of && !group.requirements.signed_by.any_of->empty())) {
+  if (prepared.signed_by) {
     std::string reason;
     if (!signed_by_satisfied(group.requirements, context.signatures, &reason))
       return decline(DeclineCode::not_signed, std::move(reason));
   }
 
   // Denom: the bid is in the order's denom, which the provider must take.
-  if (std::none_of(provider.denoms.begin(), provider.denoms.end(),
-                   [&](const std::string& d) { return same(d, order.max_price.denom); }))
-  {
-    std::string message = cat({"denom ", order.max_price.denom, " not accepted; the provider takes "});
-    for (std::size_t i = 0; i < provider.denoms.size(); ++i) {
-      if (i) message += ", ";
-      message += provider.denoms[i];
-    }
-    return decline(DeclineCode::denom, std::move(message));
-  }
+  if (profile.plain_denoms ? !in_list(profile.denoms, order.max_price.denom)
+                           : std::none_of(provider.denoms.begin(), provider.denoms.end(),
+                                          [&](const std::string& d) { return same(d, order.max_price.denom); }))
+    return decline(DeclineCode::denom,
+                   cat({"denom ", order.max_price.denom, " not accepted; the provider takes ", profile.denoms}));
 
   // Capacity.
-  FitResult fit = inventory.fit(group);
+  FitResult fit = inventory.fit(group, prepared.demands);
   if (!fit.fits) {
     const Shortfall& s = fit.shortfall;
     std::string_view lead = s.what.rfind("room", 0) == 0 ? "no " : "no node with ";
@@ -451,14 +564,14 @@ Decision decide(const ProviderConfig& provider, const Inventory& inventory, cons
     if (!quoted) return decline(DeclineCode::price_script, quoted.error().message);
     price = *quoted;
   } else {
-    auto quoted = rates_price(provider.pricing, group);
+    auto quoted = rates_price(provider.pricing, group, prepared.demands);
     if (!quoted) return decline(DeclineCode::invalid_order, quoted.error().message);
     price = *quoted;
   }
   if (price > order.max_price.amount)
     return decline(DeclineCode::price_too_high,
                    cat({"price floor ", price_ceiling_text(price), " ", order.max_price.denom,
-                        "/block above the order maximum ", order.max_price.amount.to_short_string()}));
+                        "/block above the order maximum ", prepared.max_amount}));
 
   Decision d;
   d.bid = true;

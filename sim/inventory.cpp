@@ -27,27 +27,7 @@ const std::string* find_attribute(const sdl::Attributes& attributes, std::string
   return nullptr;
 }
 
-// What one replica of a resource unit needs.
-struct Need {
-  std::uint64_t cpu = 0;
-  std::uint64_t memory = 0;
-  StorageBytes storage{};
-  std::uint64_t gpus = 0;
-  std::vector<GpuRequirement> gpu_alternatives;  // empty with gpus > 0: any GPU
-};
-
-Need need_of(const sdl::Resources& r, std::vector<GpuRequirement> alternatives) {
-  Need n;
-  n.cpu = r.cpu.units;
-  n.memory = r.memory.size;
-  for (const auto& v : r.storage) {
-    auto& slot = n.storage[static_cast<std::size_t>(volume_class(v))];
-    slot = (slot > UINT64_MAX - v.size) ? UINT64_MAX : slot + v.size;
-  }
-  n.gpus = r.gpu.units;
-  n.gpu_alternatives = std::move(alternatives);
-  return n;
-}
+using Need = UnitDemand;
 
 // Picks `need.gpus` free devices of one kind on the node; 0 when impossible.
 std::uint64_t pick_gpus(const NodeConfig& node, std::uint64_t free_mask, const Need& need) {
@@ -185,6 +165,46 @@ StorageClass volume_class(const sdl::Storage& volume) {
   return StorageClass::ephemeral;
 }
 
+UnitDemand unit_demand(const sdl::ResourceUnit& unit) {
+  const sdl::Resources& r = unit.resources;
+  UnitDemand d;
+  d.cpu = r.cpu.units;
+  d.memory = r.memory.size;
+  d.volume_classes.reserve(r.storage.size());
+  for (const auto& v : r.storage) {
+    const StorageClass cls = volume_class(v);
+    d.volume_classes.push_back(cls);
+    auto& slot = d.storage[static_cast<std::size_t>(cls)];
+    slot = (slot > UINT64_MAX - v.size) ? UINT64_MAX : slot + v.size;
+  }
+  d.gpus = r.gpu.units;
+  if (r.gpu.units > 0) {
+    auto parsed = parse_gpu_requirements(r.gpu.attributes);
+    if (parsed) d.gpu_alternatives = std::move(*parsed);
+  }
+  for (const auto& e : r.endpoints) {
+    if (e.kind == sdl::EndpointKind::random_port) ++d.ports;
+    else if (e.kind == sdl::EndpointKind::leased_ip) ++d.ips;
+  }
+  constexpr util::int128 k_gib = util::int128{1} << 30;
+  constexpr util::int128 k_den = 1000 * k_gib;
+  const util::int128 count = unit.count;
+  d.cpu_term = static_cast<util::int128>(r.cpu.units) * count * k_gib;
+  d.memory_term = static_cast<util::int128>(r.memory.size) * count * 1000;
+  for (const auto& v : r.storage) d.volume_terms.push_back(static_cast<util::int128>(v.size) * count * 1000);
+  d.gpu_term_overflows = __builtin_mul_overflow(static_cast<util::int128>(r.gpu.units) * count, k_den, &d.gpu_term);
+  d.port_term = static_cast<util::int128>(d.ports) * count * k_den;
+  d.ip_term = static_cast<util::int128>(d.ips) * count * k_den;
+  return d;
+}
+
+std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group) {
+  std::vector<UnitDemand> out;
+  out.reserve(group.resources.size());
+  for (const auto& unit : group.resources) out.push_back(unit_demand(unit));
+  return out;
+}
+
 Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) {
   m_free.reserve(m_nodes.size());
   for (const auto& n : m_nodes) {
@@ -197,16 +217,20 @@ Inventory::Inventory(std::vector<NodeConfig> nodes) : m_nodes(std::move(nodes)) 
     m_free.push_back(f);
   }
   std::vector<std::string> names;
+  std::vector<std::vector<std::uint32_t>> by_class;
   for (std::size_t i = 0; i < m_nodes.size(); ++i) {
     std::string name = hardware_class_of(m_nodes[i]);
     auto it = std::find(names.begin(), names.end(), name);
-    auto index = static_cast<std::uint32_t>(it - names.begin());
+    auto index = static_cast<std::size_t>(it - names.begin());
     if (it == names.end()) {
       names.push_back(std::move(name));
-      m_class_nodes.emplace_back();
+      by_class.emplace_back();
     }
-    m_class_of.push_back(index);
-    m_class_nodes[index].push_back(static_cast<std::uint32_t>(i));
+    by_class[index].push_back(static_cast<std::uint32_t>(i));
+  }
+  for (const auto& members : by_class) {
+    m_class_nodes.insert(m_class_nodes.end(), members.begin(), members.end());
+    m_class_end.push_back(static_cast<std::uint32_t>(m_class_nodes.size()));
   }
 }
 
@@ -215,6 +239,11 @@ std::size_t Inventory::free_gpu_count(std::size_t node) const {
 }
 
 FitResult Inventory::fit(const sdl::GroupSpec& group) const {
+  const std::vector<UnitDemand> demands = unit_demands(group);
+  return fit(group, demands);
+}
+
+FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const {
   FitResult result;
   // Later units see what earlier ones took; a single unit reads m_free directly.
   std::vector<NodeFree> work;
@@ -231,21 +260,18 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
     return result;
   }
   result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
-  for (const auto& unit : group.resources) {
-    std::vector<GpuRequirement> alternatives;
-    if (unit.resources.gpu.units > 0) {
-      auto parsed = parse_gpu_requirements(unit.resources.gpu.attributes);
-      if (parsed) alternatives = std::move(*parsed);
-    }
-    const Need need = need_of(unit.resources, std::move(alternatives));
+  for (std::size_t u = 0; u < group.resources.size(); ++u) {
+    const sdl::ResourceUnit& unit = group.resources[u];
+    const Need& need = demands[u];
     const std::size_t before = result.reservation.replicas.size();
     bool placed = unit.count == 0;
     // All replicas of the unit go to nodes of one hardware class; try each class in turn.
-    for (std::size_t c = 0; c < m_class_nodes.size() && !placed; ++c) {
+    for (std::size_t c = 0; c < m_class_end.size() && !placed; ++c) {
       touched.clear();
       result.reservation.replicas.resize(before);
       std::uint32_t done = 0;
-      for (std::uint32_t i : m_class_nodes[c]) {
+      for (std::size_t k = c == 0 ? 0 : m_class_end[c - 1]; k < m_class_end[c]; ++k) {
+        const std::uint32_t i = m_class_nodes[k];
         if (done == unit.count) break;
         NodeFree local = current[i];
         std::uint64_t mask = 0;
@@ -300,29 +326,49 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
 Status Inventory::reserve(std::string order_id, Reservation reservation) {
   if (m_reservations.count(order_id))
     return make_error(ErrorKind::refused, "order " + order_id + " already holds a reservation");
-  std::vector<NodeFree> work = m_free;
+  // Taken in place and given back if a replica no longer fits: the common case is that
+  // it all fits, and copying every node's free capacity per bid would cost more.
+  std::vector<std::uint64_t> masks;
+  masks.reserve(reservation.replicas.size());
+  auto undo = [&] {
+    for (std::size_t r = masks.size(); r-- > 0;) {
+      const ReplicaPlacement& rp = reservation.replicas[r];
+      NodeFree& f = m_free[rp.node];
+      f.cpu += rp.cpu;
+      f.memory += rp.memory;
+      for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] += rp.storage[c];
+      f.gpu_mask |= masks[r];
+    }
+  };
   for (const auto& rp : reservation.replicas) {
-    if (rp.node >= m_nodes.size()) return make_error(ErrorKind::invalid, "reservation names an unknown node");
-    NodeFree& f = work[rp.node];
+    if (rp.node >= m_nodes.size()) {
+      undo();
+      return make_error(ErrorKind::invalid, "reservation names an unknown node");
+    }
+    NodeFree& f = m_free[rp.node];
     std::uint64_t mask = 0;
     for (const auto& id : rp.gpu_ids) {
       const auto& gpus = m_nodes[rp.node].gpus;
       auto it = std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice& g) { return g.id == id; });
-      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus))
+      if (it == gpus.end() || it - gpus.begin() >= static_cast<std::ptrdiff_t>(k_max_node_gpus)) {
+        undo();
         return make_error(ErrorKind::invalid, "reservation names an unknown GPU " + id);
+      }
       mask |= 1ULL << (it - gpus.begin());
     }
     bool enough = f.cpu >= rp.cpu && f.memory >= rp.memory && (f.gpu_mask & mask) == mask;
     for (std::size_t c = 0; c < k_storage_class_count; ++c) enough = enough && f.storage[c] >= rp.storage[c];
-    if (!enough)
+    if (!enough) {
+      undo();
       return make_error(ErrorKind::refused, "the capacity for order " + order_id + " on node " +
                                                 m_nodes[rp.node].name + " is no longer free");
+    }
     f.cpu -= rp.cpu;
     f.memory -= rp.memory;
     for (std::size_t c = 0; c < k_storage_class_count; ++c) f.storage[c] -= rp.storage[c];
     f.gpu_mask &= ~mask;
+    masks.push_back(mask);
   }
-  m_free = std::move(work);
   reservation.order_id = order_id;
   m_reservations.emplace(std::move(order_id), std::move(reservation));
   return ok();

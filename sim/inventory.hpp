@@ -6,6 +6,7 @@
 // a service sit on identical hardware (one hardware class), and GPUs are allocated as
 // concrete device ids, which the runtime passes to Docker as DeviceIDs.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 
 #include "sdl/types.hpp"
 #include "sim/config.hpp"
+#include "util/decimal.hpp"
 #include "util/result.hpp"
 
 namespace akt::sim {
@@ -39,6 +41,33 @@ std::string describe(const GpuRequirement& requirement);
 
 // The storage class a volume draws from: ram, a persistent class, or ephemeral.
 StorageClass volume_class(const sdl::Storage& volume);
+
+// What one resource unit of an order asks for, read once from its SDL: a market round
+// fits and prices the same order for every provider.
+struct UnitDemand {
+  // One replica's share.
+  std::uint64_t cpu = 0;
+  std::uint64_t memory = 0;
+  StorageBytes storage{};  // by class, saturating
+  std::uint64_t gpus = 0;
+  std::vector<GpuRequirement> gpu_alternatives;  // parsed when gpus > 0; empty: any GPU
+  std::vector<StorageClass> volume_classes;      // one per volume, in order
+  std::uint64_t ports = 0;                       // random_port endpoints
+  std::uint64_t ips = 0;                         // leased_ip endpoints
+  // For pricing: each quantity times the unit's count and the factor that puts its rate
+  // over the common denominator (1000 millicpu * 1 GiB). Only the GPU term can overflow
+  // 128 bits (a 64-bit GPU count); then only a zero rate keeps the price finite.
+  util::int128 cpu_term = 0;
+  util::int128 memory_term = 0;
+  std::vector<util::int128> volume_terms;  // one per volume, in order
+  util::int128 gpu_term = 0;
+  bool gpu_term_overflows = false;
+  util::int128 port_term = 0;
+  util::int128 ip_term = 0;
+};
+UnitDemand unit_demand(const sdl::ResourceUnit& unit);
+// One per group.resources entry, in order.
+std::vector<UnitDemand> unit_demands(const sdl::GroupSpec& group);
 
 // Where one replica of a resource unit runs.
 struct ReplicaPlacement {
@@ -90,6 +119,8 @@ public:
 
   // Places the group on what is free now without changing anything.
   FitResult fit(const sdl::GroupSpec& group) const;
+  // The same with the group's unit_demands, worked out once for many inventories.
+  FitResult fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const;
 
   // Takes the capacity of a placement from fit(); refused when the order already holds a
   // reservation or the capacity is gone.
@@ -102,8 +133,10 @@ public:
 private:
   std::vector<NodeConfig> m_nodes;
   std::vector<NodeFree> m_free;
-  std::vector<std::uint32_t> m_class_of;                 // hardware class index per node
-  std::vector<std::vector<std::uint32_t>> m_class_nodes;  // nodes of each class, in node order
+  // Nodes grouped by hardware class (classes in order of first node, nodes in node
+  // order); class c is m_class_nodes[m_class_end[c - 1] .. m_class_end[c]).
+  std::vector<std::uint32_t> m_class_nodes;
+  std::vector<std::uint32_t> m_class_end;
   std::unordered_map<std::string, Reservation> m_reservations;
 };
 

@@ -50,15 +50,14 @@ const Decimal& storage_rate(const Rates& rates, StorageClass cls) {
 // A GPU's monthly price for a request: its model's entry, or the default; for several
 // models or any model ("*"), the highest that could be allocated, as the reference
 // script does when the order does not pin one.
-Decimal gpu_rate(const Rates& rates, const sdl::Gpu& gpu) {
-  auto alternatives = parse_gpu_requirements(gpu.attributes);
+Decimal gpu_rate(const Rates& rates, const std::vector<GpuRequirement>& alternatives) {
   Decimal best = rates.gpu;
-  if (!alternatives || alternatives->empty()) {
+  if (alternatives.empty()) {
     for (const auto& [model, price] : rates.gpu_models) best = std::max(best, price);
     return best;
   }
   bool first = true;
-  for (const auto& alt : *alternatives) {
+  for (const auto& alt : alternatives) {
     Decimal price = rates.gpu;
     if (alt.model == "*") {
       for (const auto& [model, p] : rates.gpu_models) price = std::max(price, p);
@@ -69,6 +68,11 @@ Decimal gpu_rate(const Rates& rates, const sdl::Gpu& gpu) {
     first = false;
   }
   return best;
+}
+
+Decimal gpu_rate(const Rates& rates, const sdl::Gpu& gpu) {
+  auto alternatives = parse_gpu_requirements(gpu.attributes);
+  return gpu_rate(rates, alternatives ? *alternatives : std::vector<GpuRequirement>{});
 }
 
 std::string trim(std::string text) {
@@ -102,39 +106,39 @@ namespace {
 // The sum over a common denominator (1000 millicpu * 1 GiB), truncated once: one
 // division per group instead of one per component, since every order is priced by
 // every provider that can take it. Nullopt when it would overflow 128 bits.
-std::optional<Decimal> monthly_usd_fast(const Rates& rates, const sdl::GroupSpec& group) {
+std::optional<Decimal> monthly_usd_fast(const Rates& rates, const sdl::GroupSpec& group,
+                                        std::span<const UnitDemand> demands) {
   constexpr util::int128 k_den = 1000 * k_gib;
   util::int128 numerator = 0;
   bool good = true;
-  auto add = [&](const Decimal& rate, util::int128 quantity, util::int128 factor) {
-    util::int128 term = 0;
-    good = good && !__builtin_mul_overflow(rate.raw(), quantity, &term) &&
-           !__builtin_mul_overflow(term, factor, &term) && !__builtin_add_overflow(numerator, term, &numerator);
+  // rate * (quantity * count * factor): the terms are worked out per order, so this
+  // overflows exactly when rate * quantity * count * factor does.
+  auto add = [&](const Decimal& rate, util::int128 term) {
+    util::int128 product = 0;
+    good = good && !__builtin_mul_overflow(rate.raw(), term, &product) &&
+           !__builtin_add_overflow(numerator, product, &numerator);
   };
-  for (const auto& unit : group.resources) {
-    const sdl::Resources& r = unit.resources;
-    const util::int128 count = unit.count;
-    add(rates.cpu, static_cast<util::int128>(r.cpu.units) * count, k_gib);
-    add(rates.memory, static_cast<util::int128>(r.memory.size) * count, 1000);
-    for (const auto& v : r.storage) add(storage_rate(rates, volume_class(v)), static_cast<util::int128>(v.size) * count, 1000);
-    if (r.gpu.units > 0) add(gpu_rate(rates, r.gpu), static_cast<util::int128>(r.gpu.units) * count, k_den);
-    util::int128 ports = 0;
-    util::int128 ips = 0;
-    for (const auto& e : r.endpoints) {
-      if (e.kind == sdl::EndpointKind::random_port) ++ports;
-      else if (e.kind == sdl::EndpointKind::leased_ip) ++ips;
+  for (std::size_t u = 0; u < group.resources.size(); ++u) {
+    const UnitDemand& demand = demands[u];
+    const sdl::Resources& r = group.resources[u].resources;
+    add(rates.cpu, demand.cpu_term);
+    add(rates.memory, demand.memory_term);
+    for (std::size_t v = 0; v < r.storage.size(); ++v)
+      add(storage_rate(rates, demand.volume_classes[v]), demand.volume_terms[v]);
+    if (r.gpu.units > 0) {
+      const Decimal gpu = gpu_rate(rates, demand.gpu_alternatives);
+      if (!demand.gpu_term_overflows) add(gpu, demand.gpu_term);
+      else good = good && gpu.is_zero();
     }
-    if (ports) add(rates.endpoint, ports * count, k_den);
-    if (ips) add(rates.ip, ips * count, k_den);
+    if (demand.ports) add(rates.endpoint, demand.port_term);
+    if (demand.ips) add(rates.ip, demand.ip_term);
     if (!good) return std::nullopt;
   }
   return Decimal::from_raw(numerator / k_den);
 }
 
-} // namespace
-
-Result<Decimal> monthly_usd(const Rates& rates, const sdl::GroupSpec& group) {
-  if (auto fast = monthly_usd_fast(rates, group)) return *fast;
+// Exact when the fast sum would overflow 128 bits: each part truncated on its own.
+Result<Decimal> monthly_usd_exact(const Rates& rates, const sdl::GroupSpec& group) {
   Decimal total;
   auto add = [&total](std::optional<Decimal> part) {
     if (!part) return false;
@@ -165,8 +169,24 @@ Result<Decimal> monthly_usd(const Rates& rates, const sdl::GroupSpec& group) {
   return total;
 }
 
+} // namespace
+
+Result<Decimal> monthly_usd(const Rates& rates, const sdl::GroupSpec& group) {
+  const std::vector<UnitDemand> demands = unit_demands(group);
+  if (auto fast = monthly_usd_fast(rates, group, demands)) return *fast;
+  return monthly_usd_exact(rates, group);
+}
+
 Result<Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group) {
-  auto usd = monthly_usd(pricing.rates, group);
+  const std::vector<UnitDemand> demands = unit_demands(group);
+  return rates_price(pricing, group, demands);
+}
+
+Result<Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group, std::span<const UnitDemand> demands) {
+  auto fast = monthly_usd_fast(pricing.rates, group, demands);
+  if (fast && pricing.blocks_per_month != 0)
+    if (auto price = scaled(*fast, 1'000'000, static_cast<util::int128>(pricing.blocks_per_month))) return *price;
+  auto usd = fast ? Result<Decimal>(*fast) : monthly_usd_exact(pricing.rates, group);
   if (!usd) return usd;
   if (pricing.blocks_per_month == 0) return make_error(ErrorKind::invalid, "blocks_per_month must be at least 1");
   auto price = scaled(*usd, 1'000'000, static_cast<util::int128>(pricing.blocks_per_month));

@@ -5,12 +5,14 @@
 // prints the price; a non-zero exit means "no bid" and its stderr says why.
 #include <chrono>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sdl/types.hpp"
 #include "sim/config.hpp"
+#include "sim/inventory.hpp"
 #include "util/decimal.hpp"
 #include "util/result.hpp"
 
@@ -23,6 +25,9 @@ Result<sdl::DecCoin> order_max_price(const sdl::GroupSpec& group);
 Result<util::Decimal> monthly_usd(const Rates& rates, const sdl::GroupSpec& group);
 // Micro-units per block: monthly * 1e6 / blocks_per_month, truncated.
 Result<util::Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group);
+// The same with the group's unit_demands, worked out once for many providers.
+Result<util::Decimal> rates_price(const Pricing& pricing, const sdl::GroupSpec& group,
+                                  std::span<const UnitDemand> demands);
 
 // The script's stdin, shaped like the provider's: {"resources":[{"cpu","memory",
 // "storage":[{"class","size"}],"gpu":{"units","attributes":{"vendor":{...}}},"count",

@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "ledger/tx.hpp"
 #include "market/codec.hpp"
@@ -206,6 +208,7 @@ void Provider::bid_on_new_orders(const Chain& chain, const market::State& state,
     if (key.first == m_address) signatures.push_back(AuditorSignature{audit.auditor, audit.attributes});
 
   std::map<std::pair<std::string, std::uint64_t>, std::set<std::string>> decided;
+  const ProviderProfile profile(m_config);
   for (const auto& [id, order] : state.orders) {
     if (order.state != OrderState::open) continue;
     market::BidId mine{id.owner, id.dseq, id.gseq, id.oseq, m_address};
@@ -241,7 +244,7 @@ void Provider::bid_on_new_orders(const Chain& chain, const market::State& state,
       BidContext context;
       context.signatures = signatures;
       context.scripts = m_scripts;
-      Decision decision = decide(m_config, inventory, view, context);
+      Decision decision = decide(profile, inventory, OrderProfile(view), context);
       if (!decision.bid) {
         record.reason = std::string(to_string(decision.decline.code)) + ": " + decision.decline.message;
       } else {
@@ -369,6 +372,7 @@ Status Provider::reconcile(RoundReport& report) {
   if (!present) return present.error();
   Result<market::State> state = m_ledger.snapshot();
   if (!state) return state.error();
+  std::vector<std::pair<std::string, bool>> gone;  // lease, its deployment closed
   for (const std::string& text : *present) {
     Result<market::LeaseId> id = parse_lease_id(text);
     if (!id) continue;
@@ -377,9 +381,22 @@ Status Provider::reconcile(RoundReport& report) {
     auto dep = state->deployments.find(id->deployment());
     bool deployment_closed =
         dep == state->deployments.end() || dep->second.state == market::DeploymentState::closed;
-    if (Status s = teardown(text, deployment_closed); !s)
-      report.errors.push_back("teardown " + text + ": " + s.error().message);
-    else report.torn_down.push_back(text);
+    gone.emplace_back(text, deployment_closed);
+  }
+  // The leases of a closed deployment go together: Docker removes them concurrently.
+  constexpr std::size_t k_parallel_leases = 4;
+  std::vector<Status> results(gone.size(), ok());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < gone.size(); i = next++) results[i] = teardown(gone[i].first, gone[i].second);
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < std::min(gone.size(), k_parallel_leases); ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& worker : workers) worker.join();
+  for (std::size_t i = 0; i < gone.size(); ++i) {
+    if (!results[i]) report.errors.push_back("teardown " + gone[i].first + ": " + results[i].error().message);
+    else report.torn_down.push_back(gone[i].first);
   }
   return ok();
 }

@@ -1,5 +1,6 @@
 #include "util/decimal.hpp"
 
+#include <cstdint>
 #include <limits>
 
 namespace akt::util {
@@ -14,12 +15,20 @@ std::string int128_to_string(int128 value) {
   bool negative = value < 0;
   uint128 magnitude =
       negative ? static_cast<uint128>(-(value + 1)) + 1 : static_cast<uint128>(value);
-  std::string digits;
-  while (magnitude > 0) {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
+  // 19 digits at a time: one 128-bit division per chunk instead of one per digit.
+  constexpr std::uint64_t k_chunk = 10'000'000'000'000'000'000ULL;
+  char buffer[48];
+  char* end = buffer + sizeof buffer;
+  char* begin = end;
+  while (magnitude >= k_chunk) {
+    std::uint64_t part = static_cast<std::uint64_t>(magnitude % k_chunk);
+    magnitude /= k_chunk;
+    for (int i = 0; i < 19; ++i, part /= 10) *--begin = static_cast<char>('0' + part % 10);
   }
-  return negative ? "-" + digits : digits;
+  for (auto part = static_cast<std::uint64_t>(magnitude); part > 0; part /= 10)
+    *--begin = static_cast<char>('0' + part % 10);
+  if (negative) *--begin = '-';
+  return std::string(begin, end);
 }
 
 std::optional<int128> parse_int128(std::string_view text) {
@@ -98,8 +107,9 @@ std::string Decimal::to_string() const {
 
 std::string Decimal::to_short_string() const {
   std::string text = to_string();
-  while (text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
+  std::size_t keep = text.find_last_not_of('0');
+  if (text[keep] == '.') --keep;
+  text.resize(keep + 1);
   return text;
 }
 

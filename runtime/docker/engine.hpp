@@ -187,6 +187,8 @@ public:
 
   virtual Result<std::string> network_create(const std::string& name, const Labels& labels) = 0;
   virtual Status network_remove(const std::string& id_or_name) = 0;
+  // Takes a container off a network; force also when it is not running.
+  virtual Status network_disconnect(const std::string& network, const std::string& container, bool force) = 0;
   // Networks carrying every one of `labels` (key=value; an empty value matches the key alone).
   virtual Result<std::vector<NetworkInfo>> network_list(const Labels& labels) = 0;
 

@@ -133,6 +133,29 @@ Status FakeEngine::network_remove(const std::string& id_or_name) {
   return missing("remove network " + id_or_name, "network");
 }
 
+Status FakeEngine::network_disconnect(const std::string& network, const std::string& container, bool) {
+  std::lock_guard lock(m_mutex);
+  if (auto error = enter("network_disconnect", network + " " + container)) {
+    return *error;
+  }
+  Container* c = find_container(container);
+  if (c == nullptr) {
+    return missing("disconnect container " + container, "container: " + container);
+  }
+  std::string name = network;
+  if (auto it = networks.find(network); it != networks.end()) {
+    name = it->second.name;
+  }
+  auto& attached = c->info.networks;
+  auto it = std::find_if(attached.begin(), attached.end(), [&](const std::string& n) { return n == name || n == network; });
+  if (it == attached.end()) {
+    return make_error(ErrorKind::provider, "disconnect container " + container + ": container " + container +
+                                               " is not connected to network " + network);
+  }
+  attached.erase(it);
+  return ok();
+}
+
 Result<std::vector<NetworkInfo>> FakeEngine::network_list(const Labels& labels) {
   std::lock_guard lock(m_mutex);
   if (auto error = enter("network_list", {})) {

@@ -57,6 +57,7 @@ public:
                     const PullProgressFn& progress) override;
   Result<std::string> network_create(const std::string& name, const Labels& labels) override;
   Status network_remove(const std::string& id_or_name) override;
+  Status network_disconnect(const std::string& network, const std::string& container, bool force) override;
   Result<std::vector<NetworkInfo>> network_list(const Labels& labels) override;
   Result<std::string> volume_create(const std::string& name, const Labels& labels) override;
   Status volume_remove(const std::string& name, bool force) override;

@@ -389,6 +389,21 @@ public:
     return simple("DELETE", "/networks/" + id, "remove network " + id, id);
   }
 
+  Status network_disconnect(const std::string& network, const std::string& container, bool force) override {
+    if (!safe_path_part(network)) {
+      return invalid_name("network", network);
+    }
+    json body = {{"Container", container}, {"Force", force}};
+    auto response = call("POST", "/networks/" + network + "/disconnect", body.dump());
+    if (!response) {
+      return response.error();
+    }
+    if (response->status >= 300) {
+      return engine_error("disconnect container " + container + " from network " + network, *response);
+    }
+    return ok();
+  }
+
   Result<std::vector<NetworkInfo>> network_list(const Labels& labels) override {
     auto response = call("GET", "/networks?filters=" + escape(label_filters(labels)));
     if (!response) {

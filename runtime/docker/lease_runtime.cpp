@@ -783,19 +783,40 @@ Status LeaseRuntime::teardown(const LeaseRef& lease, bool remove_volumes) {
   if (!containers) {
     return containers.error();
   }
-  std::vector<std::string> ids;
-  for (const ContainerSummary& summary : *containers) {
-    ids.push_back(summary.id);
-  }
-  if (Status removed = remove_containers(m_engine, ids); !removed) {
-    return removed;
-  }
   auto networks = m_engine.network_list(filter);
   if (!networks) {
     return networks.error();
   }
-  for (const NetworkInfo& network : *networks) {
-    Status removed = m_engine.network_remove(network.id);
+  std::vector<std::string> ids;
+  for (const ContainerSummary& summary : *containers) {
+    ids.push_back(summary.id);
+  }
+  // A network goes only once no container is attached, and removing a container spends
+  // most of its time detaching it (port mappings, the endpoint). Detaching first lets the
+  // rest of the container removals (kill, filesystem) run alongside the network removals
+  // instead of before them. A detach that fails changes nothing: the container's removal
+  // detaches it, and the network is removed again once the containers are gone.
+  (void)for_each_parallel(networks->size() * ids.size(), [&](std::size_t i) -> Status {
+    (void)m_engine.network_disconnect((*networks)[i / ids.size()].id, ids[i % ids.size()], true);
+    return ok();
+  });
+  std::vector<Status> network_removed(networks->size(), ok());
+  Status containers_removed = for_each_parallel(ids.size() + networks->size(), [&](std::size_t i) -> Status {
+    if (i < ids.size()) {
+      Status removed = m_engine.container_remove(ids[i], true, true);
+      return removed || not_found(removed) ? ok() : removed;
+    }
+    network_removed[i - ids.size()] = m_engine.network_remove((*networks)[i - ids.size()].id);
+    return ok();
+  });
+  if (!containers_removed) {
+    return containers_removed;
+  }
+  for (std::size_t n = 0; n < networks->size(); ++n) {
+    if (network_removed[n] || not_found(network_removed[n])) {
+      continue;
+    }
+    Status removed = m_engine.network_remove((*networks)[n].id);
     if (!removed && !not_found(removed)) {
       return removed;
     }

@@ -246,6 +246,36 @@ TEST_CASE("runtime/docker: teardown removes containers and network, volumes only
   CHECK(*leases == std::vector<std::string>{other.id()});
 }
 
+TEST_CASE("runtime/docker: teardown detaches every container before the network goes") {
+  Fixture f;
+  REQUIRE(f.runtime.deploy(k_lease, group()));
+  f.engine.calls.clear();
+  REQUIRE(f.runtime.teardown(k_lease, false));
+  CHECK(f.engine.count_calls("network_disconnect") == 3);
+  auto first = [&](const std::string& op) {
+    return std::find_if(f.engine.calls.begin(), f.engine.calls.end(),
+                        [&](const std::string& c) { return c.rfind(op + " ", 0) == 0 || c == op; });
+  };
+  auto last_disconnect = std::find_if(f.engine.calls.rbegin(), f.engine.calls.rend(), [](const std::string& c) {
+                           return c.rfind("network_disconnect ", 0) == 0;
+                         }).base();
+  CHECK(last_disconnect <= first("network_remove"));
+  CHECK(last_disconnect <= first("container_remove"));
+  CHECK(f.engine.containers.empty());
+  CHECK(f.engine.networks.empty());
+}
+
+TEST_CASE("runtime/docker: a failed detach still ends with nothing of the lease left") {
+  Fixture f;
+  REQUIRE(f.runtime.deploy(k_lease, group()));
+  f.engine.fail("network_disconnect", akt::make_error(akt::ErrorKind::provider, "boom"), -1);
+  f.engine.fail("network_remove", akt::make_error(akt::ErrorKind::provider, "has active endpoints"), 1);
+  REQUIRE(f.runtime.teardown(k_lease, true));
+  CHECK(f.engine.containers.empty());
+  CHECK(f.engine.networks.empty());
+  CHECK(f.engine.count_calls("network_remove") == 2);
+}
+
 TEST_CASE("runtime/docker: logs come as lines per service and replica, both streams") {
   Fixture f;
   REQUIRE(f.runtime.deploy(k_lease, group()));
