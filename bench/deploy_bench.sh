@@ -48,7 +48,11 @@ for i in $(seq "$runs"); do
   owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
   t0=$(ms)
   "$AKT" deployment close --dseq "$dseq" >/dev/null
-  while [ -n "$(docker ps -aq --filter "label=akt.deployment=$owner/$dseq")" ]; do sleep 0.01; done
+  deadline=$(( $(ms) + 30000 ))
+  while [ -n "$(docker ps -aq --filter "label=akt.deployment=$owner/$dseq")" ]; do
+    [ "$(ms)" -lt "$deadline" ] || { echo "deploy_bench: containers of $owner/$dseq still there 30 s after close" >&2; exit 1; }
+    sleep 0.01
+  done
   close+=($(( $(ms) - t0 )))
 done
 f=$(printf '%s\n' "${floor[@]}" | median); d=$(printf '%s\n' "${deploy[@]}" | median)

@@ -407,9 +407,15 @@ Result<RoundReport> Provider::round(bool offline) {
   Result<Chain> chain_info = chain();
   if (!chain_info) return chain_info.error();
   const Chain& c = *chain_info;
-  if (offline || !m_config.online ||
-      (m_config.reliability.offline > 0 && draw(c.height, "offline") < m_config.reliability.offline)) {
+  if (offline || !m_config.online) {
     report.offline = true;
+    return report;
+  }
+  // A flaky provider misses the market this round, but its host still removes what it no
+  // longer holds: a tenant who closed a lease finds nothing of it left running.
+  if (m_config.reliability.offline > 0 && draw(c.height, "offline") < m_config.reliability.offline) {
+    report.offline = true;
+    if (Status s = reconcile(report); !s) report.errors.push_back(s.error().message);
     return report;
   }
   Result<market::State> state = m_ledger.snapshot();

@@ -80,13 +80,19 @@ struct Fixture {
       engine.registry_images.push_back(ref);
     }
     runtime = std::make_unique<runtime::docker::LeaseRuntime>(engine);
+    provider = make_provider(0.0);
+  }
+
+  // Provider p1; `offline` is the chance that it misses a round of the market.
+  std::unique_ptr<sim::Provider> make_provider(double offline) {
     sim::ProviderConfig config;
     config.name = "p1";
     config.host_uri = "http://127.0.0.1:1";
     config.nodes.push_back(sim::testing::node("n1", 8000, 16 * sim::testing::k_gi));
+    config.reliability.offline = offline;
     sim::ProviderSetup setup{std::move(config), provider_key, {}, dir.path / "p1"};
     std::filesystem::create_directories(setup.state_dir);
-    provider = std::make_unique<sim::Provider>(std::move(setup), *ledger, decisions, runtime.get(), nullptr);
+    return std::make_unique<sim::Provider>(std::move(setup), *ledger, decisions, runtime.get(), nullptr);
   }
 
   Result<ledger::TxReceipt> send(const ledger::PrivateKey& key, market::Msg msg) {
@@ -231,6 +237,20 @@ TEST_CASE("sim provider: escrow running dry closes the deployment and tears the 
   CHECK(f.lease(1).state == market::LeaseState::insufficient_funds);
   CHECK(f.lease(1).reason == market::CloseReason::insufficient_funds);
   CHECK(f.engine.containers.empty());
+}
+
+TEST_CASE("sim provider: a provider that misses the market still removes a closed deployment's containers") {
+  Fixture f;
+  std::string manifest = f.leased(1);
+  REQUIRE(f.provider->accept_manifest(f.lease_id(1), manifest));
+  REQUIRE_FALSE(f.engine.containers.empty());
+  REQUIRE(f.send(f.tenant, market::MsgCloseDeployment{market::DeploymentId{f.tenant.address(), 1}}));
+  f.provider = f.make_provider(1.0);  // the same provider, now missing every round
+  sim::RoundReport report = f.round();
+  CHECK(report.offline);
+  CHECK(report.torn_down.size() == 1);
+  CHECK(f.engine.containers.empty());
+  CHECK(f.engine.networks.empty());
 }
 
 TEST_CASE("sim provider API: unsigned and wrongly signed requests are refused") {
