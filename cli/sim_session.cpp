@@ -88,10 +88,16 @@ Result<ledger::PrivateKey> tenant_key(const Context& ctx) {
   return load_key(ctx, *name);
 }
 
-void run_provider_round(SimSession& session) {
+void run_provider_round(SimSession& session, ProviderPass pass) {
   if (session.served || !session.market) return;
-  for (auto& [name, report] : session.market->round())
-    if (!report) print_warning("provider " + name + ": " + report.error().message);
+  auto reports = pass == ProviderPass::tear_down_only ? session.market->tear_down_ended() : session.market->round();
+  for (auto& [name, report] : reports) {
+    if (!report) {
+      print_warning("provider " + name + ": " + report.error().message);
+      continue;
+    }
+    for (const std::string& e : report->errors) print_warning("provider " + name + ": " + e);
+  }
 }
 
 Result<std::unique_ptr<sim::ProviderEndpoint>> provider_endpoint(SimSession& session, const market::Address& provider,
@@ -155,16 +161,20 @@ void add_provider_hooks(CLI::App& app, Context& ctx) {
       }
       return false;
     };
-    if (!(chosen("deployment", "close") || chosen("lease", "close") || chosen("ledger", "advance") ||
+    bool deployment_closed = chosen("deployment", "close");
+    if (!(deployment_closed || chosen("lease", "close") || chosen("ledger", "advance") ||
           chosen("group", "close") || chosen("group", "pause")))
       return;
     if (!ctx.selected) return;
     Command inner = std::move(ctx.selected);
-    ctx.selected = [inner, &ctx] {
+    // A closed deployment opens no order and changes nothing else in the market: its
+    // providers only remove its containers, and the tenant does not wait for more.
+    ProviderPass pass = deployment_closed ? ProviderPass::tear_down_only : ProviderPass::full_round;
+    ctx.selected = [inner, &ctx, pass] {
       int rc = inner();
       if (rc != k_exit_ok) return rc;
       Result<std::unique_ptr<SimSession>> session = open_sim_session(ctx, WithMarket::yes);
-      if (session) run_provider_round(**session);
+      if (session) run_provider_round(**session, pass);
       return rc;
     };
   });

@@ -42,8 +42,11 @@ Result<std::unique_ptr<runtime::docker::Engine>> open_docker_engine();
 // The acting key: --from / AKT_FROM (passphrase from AKT_KEYRING_PASSPHRASE if encrypted).
 Result<ledger::PrivateKey> tenant_key(const Context& ctx);
 
-// Embedded shape: one round of every simulated provider (no-op when served).
-void run_provider_round(SimSession& session);
+// What the in-process providers do after a command changed the market: a whole round,
+// or only removing the containers of leases that ended.
+enum class ProviderPass { full_round, tear_down_only };
+// Embedded shape: one pass of every simulated provider (no-op when served).
+void run_provider_round(SimSession& session, ProviderPass pass = ProviderPass::full_round);
 
 // The provider of a lease: in-process when embedded, its host URI when served.
 Result<std::unique_ptr<sim::ProviderEndpoint>> provider_endpoint(SimSession& session, const market::Address& provider,

@@ -88,6 +88,15 @@ std::vector<std::pair<std::string, Result<RoundReport>>> Marketplace::round() {
   return out;
 }
 
+std::vector<std::pair<std::string, Result<RoundReport>>> Marketplace::tear_down_ended() {
+  std::vector<std::pair<std::string, Result<RoundReport>>> out;
+  for (const std::unique_ptr<Provider>& provider : m_providers) {
+    if (is_offline(*provider)) continue;
+    out.emplace_back(provider->name(), provider->tear_down_ended());
+  }
+  return out;
+}
+
 std::vector<Provider*> Marketplace::providers() {
   std::vector<Provider*> out;
   for (const std::unique_ptr<Provider>& p : m_providers) out.push_back(p.get());

@@ -44,6 +44,8 @@ public:
   std::vector<std::pair<std::string, Result<RoundReport>>> round();
   // One round of one provider.
   Result<RoundReport> round(Provider& provider);
+  // Every provider that is not down removes the containers of leases that ended.
+  std::vector<std::pair<std::string, Result<RoundReport>>> tear_down_ended();
 
   std::vector<Provider*> providers();
   Provider* find(std::string_view name_or_address);

@@ -432,6 +432,13 @@ Result<RoundReport> Provider::round(bool offline) {
   return report;
 }
 
+Result<RoundReport> Provider::tear_down_ended() {
+  std::lock_guard lock(m_mutex);
+  RoundReport report;
+  if (Status s = reconcile(report); !s) return s.error();
+  return report;
+}
+
 Result<market::Lease> Provider::my_active_lease(const market::LeaseId& id) {
   if (id.provider != m_address)
     return make_error(ErrorKind::not_found, "lease " + market::to_string(id) + " is not a lease of provider " +

@@ -76,6 +76,9 @@ public:
   // One pass of every loop. `offline`: the provider is down this round (a fault) and
   // does nothing at all.
   Result<RoundReport> round(bool offline);
+  // Only the part of a round that removes what the provider no longer holds: after a
+  // tenant closes a deployment nothing else in the market has changed for it.
+  Result<RoundReport> tear_down_ended();
 
   // The tenant sends the manifest for a lease it won (MARKET.md "After winning"): the lease
   // must be active and this provider's, the manifest must hash to the deployment's
