@@ -385,11 +385,14 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   std::mutex claims;
   std::size_t front = 0;
   std::size_t back = n;
+  // Applying costs about half of checking, so the applying thread takes at most this
+  // share of the checks (from the back); more, and it falls behind its workers.
+  std::size_t back_floor = n;
   auto claim = [&](bool from_back) -> std::optional<std::size_t> {
     std::lock_guard claim_lock(claims);
     while (front < back && checked[front]) ++front;
     while (front < back && checked[back - 1]) --back;
-    if (front >= back) return std::nullopt;
+    if (front >= back || (from_back && back <= back_floor)) return std::nullopt;
     return from_back ? --back : front++;
   };
   auto check = [&](std::size_t i) {
@@ -399,6 +402,7 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   };
   unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
   helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, unchecked / 64));
+  back_floor = n - n / (2 * (helpers + 1));
   // Declared after everything they use, so an early return joins them first.
   std::vector<std::jthread> workers;
   for (unsigned t = 0; t < helpers; ++t) {
