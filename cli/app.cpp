@@ -5,9 +5,12 @@
 
 #include <cstdlib>
 #include <exception>
+#include <optional>
+#include <string_view>
 
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
+#include "util/utf8.hpp"
 
 namespace akt::cli {
 
@@ -40,6 +43,14 @@ int run(int argc, char** argv) {
 
   register_commands(app, ctx);
 
+  // Arguments end up in signed transactions and JSON, which carry only UTF-8 text.
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (std::optional<std::size_t> bad = util::first_invalid_utf8(arg)) {
+      fmt::print(stderr, "akt: argument {} is not valid UTF-8 (byte {} of it); pass text in UTF-8\n", i, *bad + 1);
+      return k_exit_invalid_input;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "util/hash.hpp"
+#include "util/utf8.hpp"
 
 namespace akt::sdl {
 
@@ -22,30 +23,7 @@ namespace {
 
 constexpr char k_hex[] = "0123456789abcdef";
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid (Go's
-// utf8.DecodeRuneInString returning RuneError with width 1).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  const std::size_t left = s.size() - i;
-  const auto cont = [&](std::size_t k) { return (byte(k) & 0xC0U) == 0x80U; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) return left >= 2 && cont(i + 1) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3) return 0;
-    const unsigned char b1 = byte(i + 1);
-    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;  // no surrogates
-    return b1 >= lo && b1 <= hi && cont(i + 2) ? 3 : 0;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4) return 0;
-    const unsigned char b1 = byte(i + 1);
-    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-    return b1 >= lo && b1 <= hi && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
+using util::utf8_sequence;
 
 class Writer {
 public:

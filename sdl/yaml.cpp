@@ -10,6 +10,9 @@
 #include <regex>
 #include <sstream>
 
+#include "util/hash.hpp"
+#include "util/utf8.hpp"
+
 namespace akt::sdl::yaml {
 namespace {
 
@@ -222,6 +225,15 @@ private:
 
 Document parse(std::string_view text, const ParseLimits& limits) {
   Document doc;
+  // yaml.v3 reads only UTF-8 and stops at the first byte that is not.
+  if (std::optional<std::size_t> bad = util::first_invalid_utf8(text)) {
+    util::TextPosition at = util::position_of(text, *bad);
+    doc.problems.push_back({"yaml: invalid UTF-8 byte 0x" +
+                                util::to_hex(reinterpret_cast<const std::uint8_t*>(text.data()) + *bad, 1) +
+                                "; SDL files must be UTF-8 text",
+                            at.line, at.column});
+    return doc;
+  }
   std::istringstream in{std::string(text)};
   try {
     YAML::Parser parser(in);

@@ -20,6 +20,20 @@ TEST_CASE("sdl::yaml keeps 1-based positions of keys and values") {
   CHECK(seq->items[1]->column == 5);
 }
 
+TEST_CASE("sdl::yaml refuses text that is not UTF-8, like yaml.v3, and says where") {
+  auto doc = yaml::parse("a: 1\nb: \"\xc3\xa9t\xc3\n", {});  // é, then a cut-off sequence
+  REQUIRE(doc.problems.size() == 1);
+  CHECK(doc.root == nullptr);
+  CHECK(doc.problems[0].message.find("invalid UTF-8 byte 0xc3") != std::string::npos);
+  CHECK(doc.problems[0].line == 2);
+  CHECK(doc.problems[0].column == 7);
+
+  auto r = compile("version: \"2.0\"\nservices:\n  web: {image: \"nginx\xff\"}\n", "bad.yaml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].where->line == 3);
+  CHECK_FALSE(r.ok());
+}
+
 TEST_CASE("sdl::yaml refuses duplicate keys the way yaml.v3 does") {
   auto doc = yaml::parse("a: 1\nb: 2\na: 3\n", {});
   REQUIRE(doc.problems.size() == 1);

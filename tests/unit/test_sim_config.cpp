@@ -63,6 +63,11 @@ TEST_CASE("sim::parse_config is strict and says where") {
     REQUIRE_FALSE(net);
     CHECK(to_string(net.error()).rfind("sim.yaml:3:5: providers[0].regoin: unknown key \"regoin\"", 0) == 0);
   }
+  SUBCASE("text that is not UTF-8") {
+    auto net = parse_config("providers:\n  - name: a\xff\n", "sim.yaml");
+    REQUIRE_FALSE(net);
+    CHECK(to_string(net.error()).rfind("sim.yaml:2:12: invalid UTF-8", 0) == 0);
+  }
   SUBCASE("unknown top-level key") {
     auto net = parse_config("provider: []\n", "sim.yaml");
     REQUIRE_FALSE(net);
