@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "market/codec.hpp"
+#include "util/utf8.hpp"
 
 namespace akt::market {
 
@@ -246,6 +247,8 @@ Error policy_error(const std::string& origin, const YAML::Node& node, const std:
 } // namespace
 
 Result<Policy> parse_policy(std::string_view text, const std::string& origin) {
+  // Its addresses and regions show up in JSON output, which carries only UTF-8.
+  if (Status utf8 = util::require_utf8(text, origin, "a policy file"); !utf8) return utf8.error();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -509,11 +509,7 @@ Result<NetworkConfig> parse_config(std::string_view yaml, const std::string& ori
   if (yaml.size() > 16 * 1024 * 1024)
     return Error{"the file is larger than 16 MiB", Location{origin, 0, 0}, {}, ErrorKind::invalid};
   // Provider attributes and URIs go into signed transactions, which carry only UTF-8.
-  if (std::optional<std::size_t> bad = util::first_invalid_utf8(yaml)) {
-    util::TextPosition at = util::position_of(yaml, *bad);
-    return Error{"invalid UTF-8; sim.yaml must be UTF-8 text", Location{origin, at.line, at.column}, {},
-                 ErrorKind::invalid};
-  }
+  if (Status text = util::require_utf8(yaml, origin, "sim.yaml"); !text) return text.error();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -48,4 +48,12 @@ TextPosition position_of(std::string_view text, std::size_t offset) {
   return at;
 }
 
+Status require_utf8(std::string_view text, const std::string& origin, std::string_view what) {
+  std::optional<std::size_t> bad = first_invalid_utf8(text);
+  if (!bad) return ok();
+  TextPosition at = position_of(text, *bad);
+  return Error{"invalid UTF-8; " + std::string(what) + " must be UTF-8 text", Location{origin, at.line, at.column},
+               {}, ErrorKind::invalid};
+}
+
 } // namespace akt::util

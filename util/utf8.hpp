@@ -4,7 +4,10 @@
 // pass, since neither can carry arbitrary bytes.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "util/result.hpp"
 
 namespace akt::util {
 
@@ -20,5 +23,9 @@ struct TextPosition {
   int column = 1;
 };
 TextPosition position_of(std::string_view text, std::size_t offset);
+
+// ok() for UTF-8 text, else an invalid-input error at the first bad byte of file `origin`
+// that says `what` must be UTF-8 ("sim.yaml", "a policy file").
+Status require_utf8(std::string_view text, const std::string& origin, std::string_view what);
 
 } // namespace akt::util

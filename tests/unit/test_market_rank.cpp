@@ -127,4 +127,8 @@ excluded_providers: [akash1x]
   CHECK_FALSE(parse_policy("weights: {price: -1}\n", "p").has_value());
   CHECK_FALSE(parse_policy("max_price: cheap\n", "p").has_value());
   CHECK_FALSE(parse_policy("[unclosed\n", "p").has_value());
+
+  Result<Policy> not_utf8 = parse_policy("preferred_regions: [\"us-\xffwest\"]\n", "policy.yaml");
+  REQUIRE_FALSE(not_utf8.has_value());
+  CHECK(to_string(not_utf8.error()).rfind("policy.yaml:1:25: invalid UTF-8", 0) == 0);
 }
