@@ -369,8 +369,8 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
     return make_error(ErrorKind::failure, "submit_checked needs one check result per transaction");
   std::lock_guard lock(m_impl->mutex);
   // Signatures and encodings are independent of state, so worker threads check what is
-  // not checked yet ahead of the applying thread, which applies strictly in order and
-  // helps with the checking whenever the next transaction is not ready yet.
+  // not checked yet ahead of the applying thread, which applies strictly in order and,
+  // while the next transaction is not ready, takes a bounded share of the checking.
   const std::size_t n = txs.size();
   std::vector<std::optional<Result<CheckedTx>>> verified(n);
   std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
@@ -379,6 +379,8 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
     ready[i].store(checked[i].has_value(), std::memory_order_relaxed);
     unchecked += checked[i] ? 0 : 1;
   }
+  unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
+  helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, unchecked / 64));
   // Unclaimed transactions are [front, back). Workers take from the front, in the order
   // they are applied; the applying thread, when it would wait, takes from the back, so
   // its help never stands in the way of the transaction it waits for.
@@ -387,7 +389,7 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   std::size_t back = n;
   // Applying costs about half of checking, so the applying thread takes at most this
   // share of the checks (from the back); more, and it falls behind its workers.
-  std::size_t back_floor = n;
+  const std::size_t back_floor = n - n / (2 * (helpers + 1));
   auto claim = [&](bool from_back) -> std::optional<std::size_t> {
     std::lock_guard claim_lock(claims);
     while (front < back && checked[front]) ++front;
@@ -400,9 +402,6 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
     ready[i].store(true, std::memory_order_release);
     ready[i].notify_all();
   };
-  unsigned helpers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16) - 1;
-  helpers = static_cast<unsigned>(std::min<std::size_t>(helpers, unchecked / 64));
-  back_floor = n - n / (2 * (helpers + 1));
   // Declared after everything they use, so an early return joins them first.
   std::vector<std::jthread> workers;
   for (unsigned t = 0; t < helpers; ++t) {

@@ -74,11 +74,10 @@ SignedTx sign_tx(const PrivateKey& key, std::string_view chain_id, std::uint64_t
   return tx;
 }
 
-Result<PublicKey> SignerCache::key_for(const std::string& pubkey_hex, const std::string& signer) {
-  {
-    std::shared_lock lock(m_mutex);
-    if (auto it = m_keys.find(pubkey_hex); it != m_keys.end() && it->second.second == signer) return it->second.first;
-  }
+namespace {
+
+// The key of `pubkey_hex`, refused when it is malformed or does not hash to `signer`.
+Result<PublicKey> signer_key(const std::string& pubkey_hex, const std::string& signer) {
   Result<PublicKey> pub = PublicKey::from_hex(pubkey_hex);
   if (!pub) return tx_error(ErrorKind::invalid, "pubkey", pub.error().message);
   std::string address = pub->address();
@@ -86,9 +85,21 @@ Result<PublicKey> SignerCache::key_for(const std::string& pubkey_hex, const std:
     return tx_error(ErrorKind::refused, "pubkey",
                     "public key belongs to " + address + ", not to the signer " + signer +
                         "; only the holder of " + signer + "'s key may sign for it");
+  return pub;
+}
+
+} // namespace
+
+Result<PublicKey> SignerCache::key_for(const std::string& pubkey_hex, const std::string& signer) {
+  {
+    std::shared_lock lock(m_mutex);
+    if (auto it = m_keys.find(pubkey_hex); it != m_keys.end() && it->second.second == signer) return it->second.first;
+  }
+  Result<PublicKey> pub = signer_key(pubkey_hex, signer);
+  if (!pub) return pub;
   std::unique_lock lock(m_mutex);
   if (m_keys.size() >= m_capacity) m_keys.clear();
-  m_keys.emplace(pubkey_hex, std::make_pair(*pub, std::move(address)));
+  m_keys.emplace(pubkey_hex, std::make_pair(*pub, signer));
   return pub;
 }
 
@@ -97,8 +108,7 @@ Result<CheckedTx> check_tx(const SignedTx& tx, std::string_view expected_chain_i
     return tx_error(ErrorKind::refused, "chain_id",
                     "transaction is for chain \"" + tx.chain_id + "\" but this ledger is \"" +
                         std::string(expected_chain_id) + "\"");
-  SignerCache uncached(1);
-  Result<PublicKey> pub = (signers ? *signers : uncached).key_for(tx.pubkey, tx.signer);
+  Result<PublicKey> pub = signers ? signers->key_for(tx.pubkey, tx.signer) : signer_key(tx.pubkey, tx.signer);
   if (!pub) return pub.error();
   util::Bytes sig_bytes;
   if (!util::from_hex(tx.signature, sig_bytes) || sig_bytes.size() != 64)

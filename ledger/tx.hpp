@@ -61,7 +61,7 @@ public:
 private:
   std::size_t m_capacity;
   std::shared_mutex m_mutex;
-  std::unordered_map<std::string, std::pair<PublicKey, std::string>> m_keys;  // hex -> (key, address)
+  std::unordered_map<std::string, std::pair<PublicKey, std::string>> m_keys;  // hex -> (key, its address)
 };
 
 // `signers`, when given, remembers keys across calls.
