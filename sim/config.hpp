@@ -95,7 +95,7 @@ struct Pricing {
 struct Reliability {
   double fail = 0.0;         // probability a lease fails to start
   double offline = 0.0;      // probability the provider is offline for a round
-  double early_close = 0.0;  // probability it closes a lease early (reason unstable)
+  double early_close = 0.0;  // probability that a lease is closed early (reason unstable), within 3600 blocks
   std::uint64_t seed = 0;
   friend bool operator==(const Reliability&, const Reliability&) = default;
 };

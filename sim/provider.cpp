@@ -128,6 +128,15 @@ std::uint64_t Provider::blocks(std::chrono::seconds duration, const Chain& chain
   return blocks_for(duration, std::chrono::milliseconds(chain.block_interval_ms));
 }
 
+std::optional<market::Height> Provider::early_close_height(const std::string& lease, market::Height created_at) const {
+  // early_close is a lease's chance of being closed early at all, not a chance per block:
+  // per block, even a small one ends nearly every lease within minutes.
+  constexpr market::Height k_window_blocks = 3600;
+  if (m_config.reliability.early_close <= 0 || draw(0, "early_close/" + lease) >= m_config.reliability.early_close)
+    return std::nullopt;
+  return created_at + 1 + static_cast<market::Height>(draw(0, "early_close_at/" + lease) * k_window_blocks);
+}
+
 double Provider::draw(market::Height height, std::string_view what) const {
   std::string seed_text = std::to_string(m_config.reliability.seed) + "/" + m_config.name + "/" +
                           std::to_string(height) + "/" + std::string(what);
@@ -336,8 +345,7 @@ void Provider::watch_leases(const Chain& chain, const market::State& state, Roun
       }
       continue;
     }
-    if (m_config.reliability.early_close > 0 &&
-        draw(chain.height, "early_close/" + text) < m_config.reliability.early_close) {
+    if (std::optional<market::Height> at = early_close_height(text, lease.created_at); at && chain.height >= *at) {
       close_lease(id, CloseReason::unstable, chain, report);
       memory.leases.erase(text);
       continue;

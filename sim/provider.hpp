@@ -118,6 +118,8 @@ private:
   std::uint64_t blocks(std::chrono::seconds duration, const Chain& chain) const;
   // A draw in [0, 1) that depends only on the seed, the provider, the height and `what`.
   double draw(market::Height height, std::string_view what) const;
+  // The height at which reliability.early_close ends this lease, if it is one that ends early.
+  std::optional<market::Height> early_close_height(const std::string& lease, market::Height created_at) const;
   Result<runtime::docker::GpuAssignment> gpus_for(const market::LeaseId& lease,
                                                   const sdl::ManifestGroup& group);
   Result<market::Lease> my_active_lease(const market::LeaseId& lease);

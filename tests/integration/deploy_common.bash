@@ -1,12 +1,6 @@
-# Shared setup for the deploy tests: a temp AKT_HOME with a funded tenant, the default
-# simulated network, the offline test image. Exits 77 when no Docker engine answers.
-set -euo pipefail
-AKT=${AKT:-$(cd "$(dirname "$0")/../.." && pwd)/build/akt}
-AKT_SOURCE_DIR=${AKT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-docker info >/dev/null 2>&1 || { echo "no dockerd; skipping"; exit 77; }
-export AKT_HOME=$(mktemp -d)
-export AKT_FROM=tenant
-IMAGE=$(bash "$AKT_SOURCE_DIR/scripts/test-image.sh")
+# Shared setup for the embedded deploy tests: deploy_env.bash, then a funded tenant on the
+# embedded ledger and the default simulated network.
+source "$(dirname "${BASH_SOURCE[0]}")/deploy_env.bash"
 "$AKT" keys add tenant >/dev/null
 TENANT=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
 # Removes only what this test's tenant created: other tests and the user's own leases

@@ -4,26 +4,8 @@
 # the group pauses.
 source "$(dirname "$0")/deploy_common.bash"
 sdl=$AKT_HOME/one.yaml
-cat > "$sdl" <<YAML
-version: "2.0"
-services:
-  web:
-    image: $IMAGE
-    args: ["httpd", "-f", "-p", "80", "-h", "/www"]
-    expose:
-      - {port: 80, as: 80, to: [{global: true}]}
-profiles:
-  compute:
-    web:
-      resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}
-  placement:
-    dc:
-      pricing:
-        web: {denom: uakt, amount: 10000}
-deployment:
-  web: {dc: {profile: web, count: 1}}
-YAML
-owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
+one_service_sdl "$sdl"
+owner=$TENANT
 dseq=$("$AKT" -o json deploy "$sdl" --bid-window 3s --deposit 600000uakt | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"]["dseq"])')
 [ "$(lease_containers "$owner/$dseq")" -ge 1 ] || fail "nothing running"
 "$AKT" ledger advance --blocks 10000000 >/dev/null

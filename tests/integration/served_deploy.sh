@@ -3,14 +3,8 @@
 # the providers with their APIs on free ports, and a tenant that reaches both only over
 # HTTP: deploy, curl the service, lease status/logs/shell through the provider API, a
 # request signed by someone else refused (exit 5 with the reason), close and nothing left.
-set -euo pipefail
-AKT=${AKT:-$(cd "$(dirname "$0")/../.." && pwd)/build/akt}
-AKT_SOURCE_DIR=${AKT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-docker info >/dev/null 2>&1 || { echo "no dockerd; skipping"; exit 77; }
-export AKT_HOME=$(mktemp -d)
-export AKT_FROM=tenant
+source "$(dirname "$0")/deploy_env.bash"
 unset AKT_LEDGER
-IMAGE=$(bash "$AKT_SOURCE_DIR/scripts/test-image.sh")
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -65,26 +59,7 @@ done
 grep -q 'serving at' "$AKT_HOME/sim.err" || fail "akt sim serve did not start"
 
 sdl=$AKT_HOME/one.yaml
-cat >"$sdl" <<YAML
-version: "2.0"
-services:
-  web:
-    image: $IMAGE
-    command: ["sh", "-c"]
-    args: ["echo served-ok > /www/index.html; echo web up; httpd -f -p 80 -h /www"]
-    expose:
-      - {port: 80, as: 80, to: [{global: true}]}
-profiles:
-  compute:
-    web:
-      resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}
-  placement:
-    dc:
-      pricing:
-        web: {denom: uakt, amount: 10000}
-deployment:
-  web: {dc: {profile: web, count: 1}}
-YAML
+one_service_sdl "$sdl" '["echo served-ok > /www/index.html; echo web up; httpd -f -p 80 -h /www"]' '["sh", "-c"]'
 
 out=$("$AKT" -o json deploy "$sdl" --bid-window 3s --timeout 60s) || fail "served deploy failed"
 dseq=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["deployment"]["dseq"])')

@@ -84,12 +84,13 @@ struct Fixture {
   }
 
   // Provider p1; `offline` is the chance that it misses a round of the market.
-  std::unique_ptr<sim::Provider> make_provider(double offline) {
+  std::unique_ptr<sim::Provider> make_provider(double offline, double early_close = 0.0) {
     sim::ProviderConfig config;
     config.name = "p1";
     config.host_uri = "http://127.0.0.1:1";
     config.nodes.push_back(sim::testing::node("n1", 8000, 16 * sim::testing::k_gi));
     config.reliability.offline = offline;
+    config.reliability.early_close = early_close;
     sim::ProviderSetup setup{std::move(config), provider_key, {}, dir.path / "p1"};
     std::filesystem::create_directories(setup.state_dir);
     return std::make_unique<sim::Provider>(std::move(setup), *ledger, decisions, runtime.get(), nullptr);
@@ -251,6 +252,19 @@ TEST_CASE("sim provider: a provider that misses the market still removes a close
   CHECK(report.torn_down.size() == 1);
   CHECK(f.engine.containers.empty());
   CHECK(f.engine.networks.empty());
+}
+
+TEST_CASE("sim provider: early_close is a lease's chance to be closed early at all, within 3600 blocks") {
+  Fixture f;
+  f.provider = f.make_provider(0.0, 1.0);  // every lease ends early
+  std::string manifest = f.leased(1);
+  REQUIRE(f.provider->accept_manifest(f.lease_id(1), manifest));
+  f.round();
+  CHECK(f.lease(1).state == market::LeaseState::active);  // not in its first block
+  f.advance_s(3602);
+  f.round();
+  CHECK(f.lease(1).state == market::LeaseState::closed);
+  CHECK(f.lease(1).reason == market::CloseReason::unstable);
 }
 
 TEST_CASE("sim provider API: unsigned and wrongly signed requests are refused") {
