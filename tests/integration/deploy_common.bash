@@ -15,5 +15,6 @@ cleanup() {
 trap cleanup EXIT
 "$AKT" ledger fund tenant 1000000000uakt >/dev/null
 "$AKT" sim init >/dev/null
+steady_network
 fail() { echo "FAIL: $*" >&2; exit 1; }
 lease_containers() { docker ps -aq --filter "label=akt.deployment=$1" | wc -l; }

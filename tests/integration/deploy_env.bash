@@ -9,6 +9,19 @@ export AKT_HOME=$(mktemp -d)
 export AKT_FROM=tenant
 IMAGE=$(bash "$AKT_SOURCE_DIR/scripts/test-image.sh")
 
+# steady_network: the providers of $AKT_HOME/sim.yaml lose their random failures (a lease
+# that fails to start, a missed round, an early close), so that a test sees only the
+# faults it injects with `akt sim fault`.
+steady_network() {
+  python3 - "$AKT_HOME/sim.yaml" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+text = re.sub(r"^(\s+(?:fail|offline|early_close)): .*$", r"\1: 0", text, flags=re.M)
+open(path, "w").write(text)
+PY
+}
+
 # one_service_sdl FILE [ARGS [COMMAND]]: service `web` runs IMAGE with ARGS (a YAML flow
 # list; default busybox httpd serving /www) and COMMAND when given, published on port 80.
 one_service_sdl() {

@@ -41,6 +41,7 @@ owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(jso
 
 # The providers, served, each API on a free port.
 "$AKT" sim init >/dev/null
+steady_network
 python3 - "$AKT_HOME/sim.yaml" <<'PY'
 import re, socket, sys
 path = sys.argv[1]
