@@ -29,6 +29,7 @@ struct DeployFlags {
   std::vector<std::string> select{"cheapest"};
   std::string timeout = "120s";
   std::string on_failure = "close";
+  unsigned attempts = 3;
 };
 
 // "5s", "1m30s", "500ms" → milliseconds.
@@ -59,6 +60,7 @@ Result<sim::DeployOptions> deploy_options(const DeployFlags& f, const CLI::App& 
   if (f.on_failure != "close" && f.on_failure != "keep")
     return make_error(ErrorKind::invalid, "--on-failure: expected close or keep, got \"" + f.on_failure + "\"");
   o.close_on_failure = f.on_failure == "close";
+  o.attempts = f.attempts;
   const std::string& how = f.select.empty() ? std::string("cheapest") : f.select[0];
   if (how == "cheapest" && f.select.size() <= 1) {
     o.selection = sim::Selection::cheapest;
@@ -87,6 +89,17 @@ std::pair<std::string, std::string> price_texts(const sdl::DecCoin& price) {
           month ? market::format_dec_coin(sdl::DecCoin{price.denom, *month}) : std::string("?")};
 }
 
+// Leases of the group that this deploy closed because their provider could not run it.
+nlohmann::json replaced_json(SimSession& session, const sim::LeaseOutcome& lease) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const sim::FailedLease& failed : lease.replaced)
+    out.push_back({{"id", market::to_string(failed.lease)},
+                   {"provider", failed.lease.provider},
+                   {"provider_name", provider_label(session, failed.lease.provider)},
+                   {"error", failed.error}});
+  return out;
+}
+
 nlohmann::json outcome_json(SimSession& session, const sim::DeployOutcome& outcome) {
   nlohmann::json leases = nlohmann::json::array();
   for (const sim::LeaseOutcome& l : outcome.leases) {
@@ -99,7 +112,8 @@ nlohmann::json outcome_json(SimSession& session, const sim::DeployOutcome& outco
                       {"price_per_block", block},
                       {"price_per_month", month},
                       {"selected_because", l.why},
-                      {"status", nlohmann::json::parse(sim::lease_status_json(l.status.status))}});
+                      {"status", nlohmann::json::parse(sim::lease_status_json(l.status.status))},
+                      {"replaced", replaced_json(session, l)}});
   }
   const char* action = outcome.action == sim::DeployAction::created   ? "created"
                        : outcome.action == sim::DeployAction::updated ? "updated"
@@ -125,6 +139,9 @@ void print_outcome(SimSession& session, const sim::DeployOutcome& outcome) {
         exact_month ? "~" + util::int128_to_string(exact_month->ceil()) + l.lease.price.denom : month;
     fmt::print("  price     {}/block, {}/month at {} blocks\n", block, month_text, sim::k_network_blocks_per_month);
     if (!l.why.empty()) fmt::print("  chosen    {}\n", l.why);
+    for (const sim::FailedLease& failed : l.replaced)
+      fmt::print("  replaced  {} ({}): {}\n", provider_label(session, failed.lease.provider),
+                 market::to_string(failed.lease), failed.error);
     for (const auto& [name, s] : l.status.status.services) {
       std::string uris;
       for (const std::string& u : s.uris) uris += (uris.empty() ? "" : ", ") + u;
@@ -204,6 +221,10 @@ void add_deploy_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--select", flags->select, "cheapest | policy FILE | provider=NAME|ADDRESS")->expected(1, 2);
   cmd->add_option("--timeout", flags->timeout, "Give up after this long")->capture_default_str();
   cmd->add_option("--on-failure", flags->on_failure, "close (default) or keep what was created")->capture_default_str();
+  cmd->add_option("--attempts", flags->attempts,
+                  "Providers to try per group: one that cannot run it is replaced by the next-ranked bid")
+      ->check(CLI::Range(1u, 20u))
+      ->capture_default_str();
   cmd->callback([flags, cmd, &ctx] { ctx.selected = [flags, cmd, &ctx] { return run_deploy(ctx, *flags, *cmd); }; });
 }
 

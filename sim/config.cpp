@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <initializer_list>
@@ -397,10 +398,11 @@ void emit_attributes(YAML::Emitter& out, const sdl::Attributes& attributes) {
   out << YAML::EndMap;
 }
 
+// The shortest text that reads back as the same double: 0.03, not 0.029999999999999999.
 std::string probability_text(double value) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : std::string("0");
 }
 
 } // namespace

@@ -121,6 +121,57 @@ std::string no_bid_message(const market::Order& order, const std::string& group_
   return msg;
 }
 
+// A failure of the chosen provider (it could not take the manifest or run the group), which
+// the next-ranked provider may not share. Refusals and bad input would fail anywhere.
+bool provider_side(const Error& error) {
+  return error.kind == ErrorKind::provider || error.kind == ErrorKind::unreachable;
+}
+
+struct Chosen {
+  market::RankedBid bid;
+  market::Policy policy;
+  std::string group_name;
+};
+
+// The best open bid on `order` under the tenant's selection, from a provider not in `skip`.
+Result<Chosen> choose(const market::Order& order, const Collected& collected, const market::State& state,
+                      const DeployOptions& options, const std::string& wanted, const std::set<market::Address>& skip) {
+  std::vector<market::Bid> bids;
+  std::map<market::Address, market::BidderInfo> bidders;
+  for (const market::Bid& b : collected.bids) {
+    if (b.id.order() != order.id || skip.count(b.id.provider)) continue;
+    bids.push_back(b);
+    bidders[b.id.provider] = market::bidder_info(state, b.id.provider);
+  }
+  market::Policy policy = options.selection == Selection::policy ? options.policy : market::default_policy();
+  if (options.selection == Selection::provider)
+    for (const market::Bid& b : bids)
+      if (b.id.provider != wanted) policy.excluded_providers.insert(b.id.provider);
+  std::vector<market::RankedBid> ranked = market::rank(bids, bidders, policy);
+  auto group = state.groups.find(order.id.group());
+  std::string group_name = group != state.groups.end() ? group->second.spec.name : "?";
+  if (ranked.empty() || !ranked.front().eligible)
+    return with_kind(ErrorKind::no_bid, no_bid_message(order, group_name, collected.decisions, ranked, policy));
+  return Chosen{ranked.front(), std::move(policy), std::move(group_name)};
+}
+
+// A lease this run created, and what its group has been through.
+struct NewLease {
+  std::size_t index = 0;               // in DeployOutcome::leases
+  std::optional<Error> failure;        // its provider could not take the manifest
+  std::set<market::Address> tried;     // providers that failed the group in this run
+};
+
+// One failure as it was; several as the list of providers tried.
+std::string attempts_text(const LeaseOutcome& lease) {
+  if (lease.replaced.size() == 1) return lease.replaced.front().error;
+  std::string text = "group " + lease.group + ": no provider tried could run it (" +
+                     std::to_string(lease.replaced.size()) + " tried):";
+  for (const FailedLease& failed : lease.replaced)
+    text += "\n  lease " + market::to_string(failed.lease) + ": " + failed.error;
+  return text;
+}
+
 } // namespace
 
 Result<ledger::TxReceipt> submit_as(ledger::Ledger& ledger, const ledger::PrivateKey& key, market::Msg msg) {
@@ -212,7 +263,76 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
     }
   }
 
-  // Groups without an active lease need bids.
+  // Groups without an active lease need bids. Leases of this run whose provider cannot run
+  // the group are replaced by the next-ranked bid of another provider, up to `attempts`.
+  std::vector<NewLease> fresh;
+  for (const market::Lease& lease : leases) {
+    LeaseOutcome lo;
+    lo.lease = lease;
+    outcome.leases.push_back(std::move(lo));
+  }
+  std::string wanted = options.selection == Selection::provider && hooks.resolve_provider
+                           ? hooks.resolve_provider(options.provider)
+                           : options.provider;
+  auto take = [&](const Chosen& chosen, NewLease& attempt) -> Status {
+    LeaseOutcome& lo = outcome.leases[attempt.index];
+    say(hooks, "group " + chosen.group_name + ": leasing " + chosen.bid.id.provider + " at " +
+                   market::format_dec_coin(chosen.bid.price) + "/block (" + market::explain(chosen.bid, chosen.policy) + ")");
+    Result<ledger::TxReceipt> r = submit_as(ledger, tenant, market::MsgCreateLease{chosen.bid.id});
+    if (!r) return r.error();
+    lo.lease = market::Lease{};
+    lo.lease.id = chosen.bid.id;
+    lo.lease.price = chosen.bid.price;
+    lo.lease.created_at = r->height;
+    lo.group = chosen.group_name;
+    lo.why = market::explain(chosen.bid, chosen.policy);
+    attempt.failure.reset();
+    Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(chosen.bid.id.provider);
+    Status sent = endpoint ? Status(ok()) : Status(endpoint.error());
+    if (endpoint) {
+      say(hooks, "sending the manifest to " + chosen.bid.id.provider);
+      sent = (*endpoint)->send_manifest(chosen.bid.id, input.manifest_json);
+    }
+    if (sent) return ok();
+    if (!provider_side(sent.error())) return sent.error();
+    attempt.failure = sent.error();
+    return ok();
+  };
+  // Closes the failed lease of `attempt` (which opens the group's next order), collects
+  // bids again and takes the best one from a provider not yet tried.
+  auto replace = [&](NewLease& attempt, const Error& error) -> Status {
+    LeaseOutcome& lo = outcome.leases[attempt.index];
+    attempt.tried.insert(lo.lease.id.provider);
+    lo.replaced.push_back(FailedLease{lo.lease.id, error.message});
+    Error final_error{attempts_text(lo), std::nullopt, {}, error.kind};
+    if (!provider_side(error) || attempt.tried.size() >= options.attempts || clock.now_ms() >= deadline)
+      return final_error;
+    say(hooks, error.message + "\nclosing lease " + market::to_string(lo.lease.id) +
+                   " and trying the next bid for group " + lo.group);
+    if (Result<ledger::TxReceipt> r = submit_as(ledger, tenant, market::MsgCloseLease{lo.lease.id}); !r) {
+      final_error.message += "\nclosing lease " + market::to_string(lo.lease.id) + " failed: " + r.error().message;
+      return final_error;
+    }
+    Result<Collected> collected = collect_bids(ledger, id, clock, options, hooks, deadline);
+    if (!collected) return collected.error();
+    Result<std::vector<market::Order>> open = open_orders(ledger, id);
+    if (!open) return open.error();
+    auto order = std::find_if(open->begin(), open->end(),
+                              [&](const market::Order& o) { return o.id.gseq == lo.lease.id.gseq; });
+    if (order == open->end()) {
+      final_error.message += "\nno new order opened for group " + lo.group + " after closing the lease";
+      return final_error;
+    }
+    Result<market::State> state = ledger.snapshot();
+    if (!state) return state.error();
+    Result<Chosen> chosen = choose(*order, *collected, *state, options, wanted, attempt.tried);
+    if (!chosen) {
+      final_error.message += "\nno other provider to try: " + chosen.error().message;
+      return final_error;
+    }
+    return take(*chosen, attempt);
+  };
+
   Result<std::vector<market::Order>> orders = open_orders(ledger, id);
   if (!orders) return fail(orders.error());
   if (!orders->empty()) {
@@ -221,66 +341,36 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
     if (!collected) return fail(collected.error());
     Result<market::State> state = ledger.snapshot();
     if (!state) return fail(state.error());
-    std::string wanted = options.selection == Selection::provider && hooks.resolve_provider
-                             ? hooks.resolve_provider(options.provider)
-                             : options.provider;
     for (const market::Order& order : *orders) {
-      std::vector<market::Bid> bids;
-      std::map<market::Address, market::BidderInfo> bidders;
-      for (const market::Bid& b : collected->bids) {
-        if (b.id.order() != order.id) continue;
-        bids.push_back(b);
-        bidders[b.id.provider] = market::bidder_info(*state, b.id.provider);
-      }
-      market::Policy policy = options.selection == Selection::policy ? options.policy : market::default_policy();
-      if (options.selection == Selection::provider)
-        for (const market::Bid& b : bids)
-          if (b.id.provider != wanted) policy.excluded_providers.insert(b.id.provider);
-      std::vector<market::RankedBid> ranked = market::rank(bids, bidders, policy);
-      auto group = state->groups.find(order.id.group());
-      std::string group_name = group != state->groups.end() ? group->second.spec.name : "?";
-      if (ranked.empty() || !ranked.front().eligible)
-        return fail(with_kind(ErrorKind::no_bid, no_bid_message(order, group_name, collected->decisions, ranked, policy)));
-      const market::RankedBid& best = ranked.front();
-      say(hooks, "group " + group_name + ": leasing " + best.id.provider + " at " +
-                     market::format_dec_coin(best.price) + "/block (" + market::explain(best, policy) + ")");
-      Result<ledger::TxReceipt> r = submit_as(ledger, tenant, market::MsgCreateLease{best.id});
-      if (!r) return fail(r.error());
-      market::Lease lease;
-      lease.id = best.id;
-      lease.price = best.price;
-      lease.created_at = r->height;
-      leases.push_back(lease);
-      Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(best.id.provider);
-      if (!endpoint) return fail(endpoint.error());
-      say(hooks, "sending the manifest to " + best.id.provider);
-      if (Status s = (*endpoint)->send_manifest(best.id, input.manifest_json); !s) return fail(s.error());
-      LeaseOutcome lo;
-      lo.lease = lease;
-      lo.group = group_name;
-      lo.why = market::explain(best, policy);
-      outcome.leases.push_back(std::move(lo));
+      Result<Chosen> chosen = choose(order, *collected, *state, options, wanted, {});
+      if (!chosen) return fail(chosen.error());
+      outcome.leases.emplace_back();
+      fresh.push_back(NewLease{outcome.leases.size() - 1, std::nullopt, {}});
+      if (Status s = take(*chosen, fresh.back()); !s) return fail(s.error());
     }
   }
 
   // Every lease, new or old, must be ready.
-  for (const market::Lease& lease : leases) {
-    auto it = std::find_if(outcome.leases.begin(), outcome.leases.end(),
-                           [&](const LeaseOutcome& l) { return l.lease.id == lease.id; });
-    if (it == outcome.leases.end()) {
-      LeaseOutcome lo;
-      lo.lease = lease;
-      outcome.leases.push_back(lo);
-      it = outcome.leases.end() - 1;
+  for (std::size_t i = 0; i < outcome.leases.size(); ++i) {
+    auto attempt = std::find_if(fresh.begin(), fresh.end(), [&](const NewLease& n) { return n.index == i; });
+    while (true) {
+      LeaseOutcome& lo = outcome.leases[i];
+      Result<TenantLeaseStatus> status = [&]() -> Result<TenantLeaseStatus> {
+        if (attempt != fresh.end() && attempt->failure) return *attempt->failure;
+        Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(lo.lease.id.provider);
+        if (!endpoint) return endpoint.error();
+        say(hooks, "waiting for lease " + market::to_string(lo.lease.id) + " to be ready");
+        return wait_ready(**endpoint, lo.lease.id, clock, deadline, hooks);
+      }();
+      if (status) {
+        lo.status = std::move(*status);
+        break;
+      }
+      if (attempt == fresh.end()) return fail(status.error());
+      if (Status replaced = replace(*attempt, status.error()); !replaced) return fail(replaced.error());
     }
-    Result<market::Provider> provider = ledger.provider(lease.id.provider);
-    if (provider) it->provider = *provider;
-    Result<std::unique_ptr<ProviderEndpoint>> endpoint = hooks.endpoint(lease.id.provider);
-    if (!endpoint) return fail(endpoint.error());
-    say(hooks, "waiting for lease " + market::to_string(lease.id) + " to be ready");
-    Result<TenantLeaseStatus> status = wait_ready(**endpoint, lease.id, clock, deadline, hooks);
-    if (!status) return fail(status.error());
-    it->status = std::move(*status);
+    LeaseOutcome& lo = outcome.leases[i];
+    if (Result<market::Provider> provider = ledger.provider(lo.lease.id.provider)) lo.provider = *provider;
   }
   std::sort(outcome.leases.begin(), outcome.leases.end(),
             [](const LeaseOutcome& a, const LeaseOutcome& b) { return a.lease.id < b.lease.id; });

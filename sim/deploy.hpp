@@ -2,7 +2,8 @@
 // The tenant's whole deploy (DESIGN.md, "The flow of akt deploy"): create or update the
 // deployment, collect bids for the bid window (stopping early once every provider that
 // can answer has), rank them with the tenant's policy, lease the best bid of every group,
-// send the manifest, wait until every service is ready. A failure closes what this run
+// send the manifest, wait until every service is ready. A provider that cannot run its
+// group is replaced by the next-ranked bid of another provider. A failure closes what this run
 // created unless told to keep it, and its error says what to run next.
 //
 // The same code serves both shapes: everything that differs (running in-process provider
@@ -37,6 +38,9 @@ struct DeployOptions {
   std::string provider;  // Selection::provider: name or address (names resolved by hooks)
   std::chrono::milliseconds timeout{120'000};  // bids + lease + manifest + ready
   bool close_on_failure = true;
+  // Providers tried per group: a lease whose provider cannot run the group is closed and
+  // the next-ranked bid of another provider taken, until this many have failed.
+  unsigned attempts = 3;
 };
 
 struct DeployHooks {
@@ -54,12 +58,19 @@ struct DeployHooks {
   std::function<void(std::chrono::milliseconds)> sleep;
 };
 
+// A lease this run closed because its provider could not run the group.
+struct FailedLease {
+  market::LeaseId lease;
+  std::string error;
+};
+
 struct LeaseOutcome {
   market::Lease lease;
   market::Provider provider;
   std::string group;          // group name
   std::string why;            // market::explain of the chosen bid
   TenantLeaseStatus status;
+  std::vector<FailedLease> replaced;  // earlier leases of the group, in order
 };
 
 enum class DeployAction { created, updated, unchanged };
