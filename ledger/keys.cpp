@@ -1,6 +1,7 @@
 #include "ledger/keys.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,7 +206,6 @@ bool PublicKey::verify_digest_openssl(const std::array<std::uint8_t, 32>& digest
 // ---- PrivateKey -------------------------------------------------------------------
 
 struct PrivateKey::Impl {
-  PkeyPtr pkey;
   util::Bytes secret;
   ~Impl() { OPENSSL_cleanse(secret.data(), secret.size()); }
 };
@@ -230,34 +230,73 @@ PrivateKey PrivateKey::generate() {
   }
 }
 
-Result<PrivateKey> PrivateKey::from_bytes(const util::Bytes& secret) {
-  if (secret.size() != 32) return key_error(ErrorKind::invalid, "private key must be 32 bytes");
-  const Curve& c = curve();
+namespace {
+
+// The scalar as an OpenSSL big number, or null when it is not in [1, n-1].
+BnPtr secret_scalar(const util::Bytes& secret) {
   BnPtr d(BN_secure_new());
   if (!d || !BN_bin2bn(secret.data(), 32, d.get())) openssl_bug("bn");
-  if (BN_is_zero(d.get()) || BN_cmp(d.get(), c.order()) >= 0)
-    return key_error(ErrorKind::invalid, "private key is out of range for secp256k1");
+  if (BN_is_zero(d.get()) || BN_cmp(d.get(), curve().order()) >= 0) return BnPtr();
+  return d;
+}
+
+// d·G in compressed form, computed by OpenSSL.
+util::Bytes openssl_public_point(const BIGNUM* d) {
+  const Curve& c = curve();
   std::unique_ptr<EC_POINT, PointFree> point(EC_POINT_new(c.group.get()));
   std::unique_ptr<BN_CTX, BnCtxFree> bn_ctx(BN_CTX_new());
-  if (!point || !bn_ctx || EC_POINT_mul(c.group.get(), point.get(), d.get(), nullptr, nullptr, bn_ctx.get()) != 1)
+  if (!point || !bn_ctx || EC_POINT_mul(c.group.get(), point.get(), d, nullptr, nullptr, bn_ctx.get()) != 1)
     openssl_bug("point mul");
   util::Bytes pub(33);
   if (EC_POINT_point2oct(c.group.get(), point.get(), POINT_CONVERSION_COMPRESSED, pub.data(), pub.size(),
                          bn_ctx.get()) != 33)
     openssl_bug("point2oct");
+  return pub;
+}
+
+#ifdef AKT_HAVE_SECP256K1
+// Signing gets a context of its own, blinded once with fresh randomness against timing
+// and power side channels, as the library recommends; it is only read afterwards.
+const secp256k1_context* secp_signing_context() {
+  static const secp256k1_context* const k_context = [] {
+    secp256k1_context* context = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    // The kernel's generator: seeding OpenSSL's would cost more than every signature a
+    // command makes.
+    unsigned char seed[32];
+    if (::getrandom(seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) openssl_bug("getrandom");
+    if (secp256k1_context_randomize(context, seed) != 1) openssl_bug("secp256k1 randomize");
+    OPENSSL_cleanse(seed, sizeof seed);
+    return context;
+  }();
+  return k_context;
+}
+#endif
+
+} // namespace
+
+Result<PrivateKey> PrivateKey::from_bytes(const util::Bytes& secret) {
+  if (secret.size() != 32) return key_error(ErrorKind::invalid, "private key must be 32 bytes");
+  util::Bytes pub(33);
+#ifdef AKT_HAVE_SECP256K1
+  // libsecp256k1 derives the point some fifty times faster than OpenSSL's generic curve
+  // code, which every command that loads a key pays for.
+  secp256k1_pubkey point;
+  if (secp256k1_ec_seckey_verify(secp_context(), secret.data()) != 1)
+    return key_error(ErrorKind::invalid, "private key is out of range for secp256k1");
+  if (secp256k1_ec_pubkey_create(secp_signing_context(), &point, secret.data()) != 1) openssl_bug("secp256k1 pubkey");
+  std::size_t length = pub.size();
+  if (secp256k1_ec_pubkey_serialize(secp_context(), pub.data(), &length, &point, SECP256K1_EC_COMPRESSED) != 1 ||
+      length != 33)
+    openssl_bug("secp256k1 serialize");
+#else
+  BnPtr d = secret_scalar(secret);
+  if (!d) return key_error(ErrorKind::invalid, "private key is out of range for secp256k1");
+  pub = openssl_public_point(d.get());
+#endif
   Result<PublicKey> public_key = PublicKey::from_bytes(pub);
   if (!public_key) openssl_bug("derived public key");
-
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp256k1", 0) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) != 1)
-    openssl_bug("param build");
-  PkeyPtr pkey = pkey_from_params(bld.get(), EVP_PKEY_KEYPAIR);
-  if (!pkey) openssl_bug("fromdata keypair");
   PrivateKey out(std::move(public_key).value());
   auto impl = std::make_shared<Impl>();
-  impl->pkey = std::move(pkey);
   impl->secret = secret;
   out.m_impl = std::move(impl);
   return out;
@@ -276,7 +315,33 @@ util::Bytes PrivateKey::secret() const { return m_impl->secret; }
 Signature PrivateKey::sign(std::string_view message) const { return sign_digest(util::sha256(message)); }
 
 Signature PrivateKey::sign_digest(const std::array<std::uint8_t, 32>& digest) const {
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(m_impl->pkey.get(), nullptr));
+#ifdef AKT_HAVE_SECP256K1
+  // RFC 6979 nonces; the signature comes out in the low-S form Cosmos requires.
+  secp256k1_ecdsa_signature signature;
+  if (secp256k1_ecdsa_sign(secp_signing_context(), &signature, digest.data(), m_impl->secret.data(), nullptr,
+                           nullptr) != 1)
+    openssl_bug("secp256k1 sign");
+  Signature out{};
+  if (secp256k1_ecdsa_signature_serialize_compact(secp_context(), out.data(), &signature) != 1)
+    openssl_bug("secp256k1 serialize signature");
+  return out;
+#else
+  return sign_digest_openssl(digest);
+#endif
+}
+
+Signature PrivateKey::sign_digest_openssl(const std::array<std::uint8_t, 32>& digest) const {
+  BnPtr d = secret_scalar(m_impl->secret);
+  if (!d) openssl_bug("secret out of range");
+  util::Bytes pub = openssl_public_point(d.get());
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp256k1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()) != 1)
+    openssl_bug("param build");
+  PkeyPtr pkey = pkey_from_params(bld.get(), EVP_PKEY_KEYPAIR);
+  if (!pkey) openssl_bug("fromdata keypair");
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) openssl_bug("sign init");
   unsigned char der[80];
   std::size_t der_len = sizeof der;

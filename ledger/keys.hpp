@@ -65,9 +65,11 @@ public:
   const PublicKey& public_key() const { return m_public; }
   std::string address() const { return m_public.address(); }
 
-  // Signs sha256(message); deterministic only in validity, not in bytes.
+  // Signs sha256(message) in the low-S form; deterministic only in validity, not in bytes.
   Signature sign(std::string_view message) const;
   Signature sign_digest(const std::array<std::uint8_t, 32>& digest) const;
+  // The OpenSSL path, whichever signer is built in; tests compare the two.
+  Signature sign_digest_openssl(const std::array<std::uint8_t, 32>& digest) const;
 
   PrivateKey(const PrivateKey& other);
   PrivateKey& operator=(const PrivateKey& other);

@@ -258,6 +258,15 @@ Status FakeEngine::container_start(const std::string& id) {
   if (container == nullptr) {
     return missing("start container " + id, "container: " + id);
   }
+  // Like the engine, a container's network is looked up when it starts, not when it is created.
+  for (const std::string& network : container->info.networks) {
+    bool exists = std::any_of(networks.begin(), networks.end(), [&](const auto& item) {
+      return item.first == network || item.second.name == network;
+    });
+    if (!exists && network != "bridge" && network != "none" && network != "host") {
+      return missing("start container " + id, "network: " + network);
+    }
+  }
   if (!container->spec.device_requests.empty() && !gpu_runtime) {
     return make_error(ErrorKind::provider,
                       "start container " + id +

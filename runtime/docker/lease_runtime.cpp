@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -454,12 +455,31 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
   if (!networks) {
     return networks.error();
   }
+  // A new lease network takes the engine ~100 ms (its firewall rules). Containers name
+  // their network and the engine resolves it only when they start, so the network is
+  // created while images are checked and containers created, and every start waits for it.
+  std::shared_future<Status> network_ready;
+  std::thread network_creator;
   if (networks->empty()) {
-    auto created = m_engine.network_create(prefix, labels);
-    if (!created) {
-      return created.error();
-    }
+    std::packaged_task<Status()> create([&] {
+      auto created = m_engine.network_create(prefix, labels);
+      return created ? ok() : Status(created.error());
+    });
+    network_ready = create.get_future().share();
+    network_creator = std::thread(std::move(create));
+  } else {
+    std::promise<Status> exists;
+    exists.set_value(ok());
+    network_ready = exists.get_future().share();
   }
+  struct JoinOnExit {
+    std::thread& thread;
+    ~JoinOnExit() {
+      if (thread.joinable()) {
+        thread.join();
+      }
+    }
+  } join_network_creator{network_creator};
   for (const auto& [service, specs] : plan) {
     if (!specs.empty()) {
       if (Status image = ensure_image(*service); !image) {
@@ -499,6 +519,9 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
         if (job.current->state == "running" || job.current->state == "restarting") {
           return ok();
         }
+        if (Status network = network_ready.get(); !network) {
+          return network;
+        }
         Status started = m_engine.container_start(job.current->id);
         if (!started && started.error().message.find("could not select device driver") != std::string::npos) {
           return gpu_runtime_error(job.service->name, started.error().message);
@@ -521,8 +544,15 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
       }
     }
     auto id = m_engine.container_create(spec);
+    if (!id && not_found(Status(id.error())) && network_ready.get()) {
+      id = m_engine.container_create(spec);  // an engine that checks the network at create
+    }
     if (!id) {
       return id.error();
+    }
+    if (Status network = network_ready.get(); !network) {
+      (void)m_engine.container_remove(*id, true, true);
+      return network;
     }
     Status started = m_engine.container_start(*id);
     if (!started) {
@@ -537,6 +567,9 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
   });
   if (!applied) {
     return applied;
+  }
+  if (Status network = network_ready.get(); !network) {
+    return network;
   }
   // Replicas and services the manifest no longer has.
   std::vector<std::string> extra;

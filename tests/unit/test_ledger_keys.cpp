@@ -172,3 +172,28 @@ TEST_CASE("ledger::PublicKey::verify_digest agrees with the OpenSSL verifier") {
     CHECK(key.public_key().verify_digest(digest, sig) == key.public_key().verify_digest_openssl(digest, sig));
   }
 }
+
+TEST_CASE("ledger::PrivateKey derives the public point of secp256k1 (G for 1, -G for n-1)") {
+  Result<PrivateKey> one = PrivateKey::from_hex("0000000000000000000000000000000000000000000000000000000000000001");
+  REQUIRE(one);
+  CHECK(one->public_key().hex() == "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+  Result<PrivateKey> last = PrivateKey::from_hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140");
+  REQUIRE(last);
+  CHECK(last->public_key().hex() == "0379be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+  CHECK_FALSE(PrivateKey::from_hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
+  CHECK_FALSE(PrivateKey::from_hex("0000000000000000000000000000000000000000000000000000000000000000"));
+}
+
+TEST_CASE("ledger::PrivateKey::sign_digest and the OpenSSL signer both make low-S signatures either verifier accepts") {
+  // n/2: an S above it is the malleated twin of a valid signature.
+  const std::string half_order = "7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0";
+  for (int i = 0; i < 10; ++i) {
+    PrivateKey key = PrivateKey::generate();
+    std::array<std::uint8_t, 32> digest = util::sha256("message " + std::to_string(i));
+    for (const Signature& sig : {key.sign_digest(digest), key.sign_digest_openssl(digest)}) {
+      CHECK(key.public_key().verify_digest(digest, sig));
+      CHECK(key.public_key().verify_digest_openssl(digest, sig));
+      CHECK(util::to_hex(util::Bytes(sig.begin() + 32, sig.end())) <= half_order);
+    }
+  }
+}

@@ -163,6 +163,28 @@ TEST_CASE("runtime/docker: engine errors pass through with their message and kin
   CHECK(again.error().message.find("unix:///x") != std::string::npos);
 }
 
+TEST_CASE("runtime/docker: containers start only once their lease network exists") {
+  Fixture f;
+  REQUIRE(f.runtime.deploy(k_lease, group()));
+  std::size_t network_created = 0;
+  for (std::size_t i = 0; i < f.engine.calls.size(); ++i) {
+    if (f.engine.calls[i].starts_with("network_create")) network_created = i;
+  }
+  for (std::size_t i = 0; i < f.engine.calls.size(); ++i) {
+    if (f.engine.calls[i].starts_with("container_start")) CHECK(i > network_created);
+  }
+}
+
+TEST_CASE("runtime/docker: a lease network the engine cannot create fails the deploy and leaves no container") {
+  Fixture f;
+  f.engine.fail("network_create", akt::make_error(akt::ErrorKind::provider, "create network x: all predefined address pools have been fully subnetted"));
+  auto deployed = f.runtime.deploy(k_lease, group());
+  REQUIRE_FALSE(deployed);
+  CHECK(deployed.error().message.find("fully subnetted") != std::string::npos);
+  CHECK(f.engine.containers.empty());
+  CHECK(f.engine.count_calls("container_start") == 0);
+}
+
 TEST_CASE("runtime/docker: a GPU request on an engine without the NVIDIA runtime fails clearly and leaves nothing") {
   Fixture f;
   akt::sdl::ManifestGroup manifest = group();
