@@ -127,6 +127,7 @@ RoundStats market_round(World& w) {
   std::vector<sim::ProviderProfile> profiles;
   profiles.reserve(n);
   for (const sim::ProviderConfig& p : w.network.providers) profiles.emplace_back(p);
+  sim::Decision d;  // reused, as a round reuses one: a decline's text keeps its capacity
   for (std::size_t o = 0; o < w.orders.size(); ++o) {
     bids.clear();
     bidder_index.clear();
@@ -136,7 +137,7 @@ RoundStats market_round(World& w) {
       const std::size_t p = (first + k) % n;
       sim::BidContext ctx;
       ctx.signatures = w.signatures[p];
-      sim::Decision d = sim::decide(profiles[p], w.inventories[p], order, ctx);
+      sim::decide(d, profiles[p], w.inventories[p], order, ctx);
       ++stats.decisions;
       if (!d.bid) {
         ++stats.declines[d.decline.code];

@@ -134,6 +134,8 @@ struct OrderProfile {
 };
 
 // decide() with the profiles worked out beforehand; the same decision.
+void decide(Decision& out, const ProviderProfile& provider, const Inventory& inventory, const OrderProfile& order,
+            const BidContext& context = {});
 Decision decide(const ProviderProfile& provider, const Inventory& inventory,
                 const OrderProfile& order, const BidContext& context = {});
 
