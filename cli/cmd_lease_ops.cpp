@@ -1,11 +1,16 @@
 // What a tenant does with a running lease through its provider: status, logs, events,
 // shell; and `akt deployment explain`. The `lease` and `deployment` families may already
 // exist (market commands); these commands join them.
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "cli/context.hpp"
 #include "cli/exit_codes.hpp"
@@ -179,16 +184,55 @@ struct ShellFlags {
   LeaseFlags lease;
   std::string service;
   std::vector<std::string> argv;
+  std::uint32_t replica = 0;
+  bool pass_stdin = false;
+  bool tty = false;
+};
+
+// The local terminal in raw mode while a remote shell owns it: keys, ^C included, go to
+// the command as typed. Restored however the command ends.
+class RawTerminal {
+public:
+  explicit RawTerminal(int fd) : m_fd(fd) {
+    if (::tcgetattr(fd, &m_saved) != 0) return;
+    termios raw = m_saved;
+    ::cfmakeraw(&raw);
+    m_active = ::tcsetattr(fd, TCSANOW, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (m_active) ::tcsetattr(m_fd, TCSANOW, &m_saved);
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+private:
+  int m_fd;
+  termios m_saved{};
+  bool m_active = false;
 };
 
 int run_shell(Context& ctx, const ShellFlags& f) {
   if (f.argv.empty()) return report_error(make_error(ErrorKind::invalid, "give the command after --: akt lease shell SERVICE -- CMD..."));
+  const bool interactive = f.pass_stdin && ::isatty(STDIN_FILENO) == 1;
+  if (f.tty && f.pass_stdin && !interactive)
+    return report_error(make_error(ErrorKind::invalid, "--tty with --stdin needs a terminal on stdin; to pipe "
+                                                       "input into the command, drop --tty"));
   Result<Opened> o = open_lease(ctx, f.lease);
   if (!o) return report_error(o.error());
   runtime::docker::ExecIo io;
+  io.replica = f.replica;
   io.on_stdout = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); std::fflush(stdout); };
   io.on_stderr = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
-  Result<int> code = o->endpoint->exec(o->lease, f.service, f.argv, io);
+  if (f.pass_stdin) io.stdin_fd = STDIN_FILENO;
+  io.tty = f.tty;
+  winsize size{};
+  if (f.tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0 && size.ws_col > 0)
+    io.console = runtime::docker::ConsoleSize{size.ws_row, size.ws_col};
+  Result<int> code = [&] {
+    std::optional<RawTerminal> raw;
+    if (f.tty && interactive) raw.emplace(STDIN_FILENO);
+    return o->endpoint->exec(o->lease, f.service, f.argv, io);
+  }();
   if (!code) return report_error(code.error());
   return *code;
 }
@@ -276,6 +320,9 @@ void add_lease_ops_commands(CLI::App& app, Context& ctx) {
   add_lease_flags(shell_cmd, shell->lease);
   shell_cmd->add_option("service", shell->service, "Service name")->required();
   shell_cmd->add_option("command", shell->argv, "Command and arguments (after --)");
+  shell_cmd->add_option("--replica", shell->replica, "Which replica of the service (from 0)")->capture_default_str();
+  shell_cmd->add_flag("-i,--stdin", shell->pass_stdin, "Pass this terminal's or pipe's input to the command");
+  shell_cmd->add_flag("-t,--tty", shell->tty, "Run the command in a terminal (with -i: an interactive shell)");
   shell_cmd->callback([shell, &ctx] { ctx.selected = [shell, &ctx] { return run_shell(ctx, *shell); }; });
 
   CLI::App* deployment = family(app, "deployment", "Deployments");

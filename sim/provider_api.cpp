@@ -1,17 +1,60 @@
 #include "sim/provider_api.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <thread>
 
 #include "market/codec.hpp"
 #include "util/hash.hpp"
 
 namespace akt::sim {
 namespace {
+
+// Feeds bytes to a command's stdin through a socket pair whose other end a thread fills
+// and closes: a socket, so that a command that stops reading fails the write with EPIPE
+// (MSG_NOSIGNAL) instead of raising SIGPIPE in the provider.
+class ExecInputPipe {
+public:
+  ExecInputPipe() = default;
+  ExecInputPipe(const ExecInputPipe&) = delete;
+  ExecInputPipe& operator=(const ExecInputPipe&) = delete;
+  ~ExecInputPipe() {
+    if (m_read >= 0) ::close(m_read);  // a writer blocked on a full pipe gets EPIPE
+    if (m_writer.joinable()) m_writer.join();
+  }
+
+  Status open(util::Bytes input) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      return make_error(ErrorKind::failure, std::string("socket pair for the command's input: ") + std::strerror(errno));
+    m_read = fds[0];
+    m_writer = std::thread([fd = fds[1], input = std::move(input)] {
+      std::size_t done = 0;
+      while (done < input.size()) {
+        const ssize_t n = ::send(fd, input.data() + done, input.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    });
+    return ok();
+  }
+  int read_end() const { return m_read; }
+
+private:
+  int m_read = -1;
+  std::thread m_writer;
+};
 
 constexpr std::size_t k_max_exec_output = 1u << 20;
 
@@ -208,9 +251,19 @@ ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions,
                   if (!a.is_string()) return ledger::HttpResponse::error(400, "exec: argv must be strings", "invalid");
                   argv.push_back(a.get<std::string>());
                 }
+                util::Bytes input;
+                if (body.contains("stdin_hex") &&
+                    (!body["stdin_hex"].is_string() || !util::from_hex(body["stdin_hex"].get<std::string>(), input)))
+                  return ledger::HttpResponse::error(400, "exec: stdin_hex must be hex text", "invalid");
                 std::string out, err;
                 runtime::docker::ExecIo io;
                 io.replica = body.value("replica", 0u);
+                // The input reaches the command through a pipe that a thread fills.
+                ExecInputPipe pipe;
+                if (body.contains("stdin_hex")) {
+                  if (Status opened = pipe.open(std::move(input)); !opened) return ledger::error_response(opened.error());
+                  io.stdin_fd = pipe.read_end();
+                }
                 io.on_stdout = [&out](std::string_view s) {
                   if (out.size() < k_max_exec_output) out.append(s.substr(0, k_max_exec_output - out.size()));
                 };

@@ -31,6 +31,9 @@
 namespace akt::sim {
 
 inline constexpr std::int64_t k_max_request_skew_ms = 60'000;
+// Input for `lease shell --stdin` travels in the exec request, hex-encoded, within the
+// provider API's 4 MiB bodies.
+inline constexpr std::size_t k_max_exec_input = 1u << 20;
 
 using QueryParams = std::map<std::string, std::string>;
 

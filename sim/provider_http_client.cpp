@@ -1,9 +1,15 @@
 #include "sim/provider_client.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "ledger/http_client.hpp"
 #include "sim/provider_api.hpp"
+#include "util/hash.hpp"
 
 namespace akt::sim {
 namespace {
@@ -17,6 +23,25 @@ Error answer_error(const ledger::HttpClientResponse& response, const std::string
   Error e = ledger::http_error(response, url);
   if (response.status == 401 || response.status == 403) e.kind = ErrorKind::refused;
   return e;
+}
+
+// All of a command's input, which the provider API takes in one request.
+Result<std::string> read_exec_input(int fd) {
+  std::string input;
+  char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) return input;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorKind::failure, std::string("reading the command's input: ") + std::strerror(errno));
+    }
+    input.append(buffer, static_cast<std::size_t>(n));
+    if (input.size() > k_max_exec_input)
+      return make_error(ErrorKind::invalid, "the command's input exceeds " + std::to_string(k_max_exec_input >> 20) +
+                                                " MiB, the most a served provider takes; copy larger files with "
+                                                "the workload's own tools");
+  }
 }
 
 class HttpEndpoint final : public ProviderEndpoint {
@@ -104,7 +129,17 @@ public:
     options.timeout = std::chrono::milliseconds(0);
     ledger::HttpClient client(m_host, options);
     std::string path = lease_path(lease) + "/exec";
-    std::string body = nlohmann::json{{"service", service}, {"argv", argv}, {"replica", io.replica}}.dump();
+    if (io.tty)
+      return make_error(ErrorKind::invalid, "--tty needs the provider in this process (the embedded shape): the "
+                                            "provider API answers once the command has ended; pipe input with "
+                                            "--stdin instead");
+    nlohmann::json request{{"service", service}, {"argv", argv}, {"replica", io.replica}};
+    if (io.stdin_fd >= 0) {
+      Result<std::string> input = read_exec_input(io.stdin_fd);
+      if (!input) return input.error();
+      request["stdin_hex"] = util::to_hex(reinterpret_cast<const std::uint8_t*>(input->data()), input->size());
+    }
+    std::string body = request.dump();
     Result<ledger::HttpClientResponse> r = client.request("POST", target("POST", path, {}, body), body);
     if (!r) return r.error();
     if (r->status / 100 != 2) return answer_error(*r, m_host + path);

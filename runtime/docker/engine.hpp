@@ -158,6 +158,14 @@ struct ExecSpec {
   std::string working_dir;
   bool attach_stdout = true;
   bool attach_stderr = true;
+  bool attach_stdin = false;
+  bool tty = false;  // a terminal: one raw stream, no stdout/stderr frames
+};
+
+// A terminal's size, for a command run with a TTY.
+struct ConsoleSize {
+  unsigned rows = 0;
+  unsigned columns = 0;
 };
 
 struct ExecInfo {
@@ -212,6 +220,11 @@ public:
   virtual Result<std::string> exec_create(const std::string& container, const ExecSpec& spec) = 0;
   // Runs the exec attached and returns when its output ends.
   virtual Status exec_start(const std::string& exec_id, const OutputFn& output) = 0;
+  // Runs an exec created with attach_stdin: what `input_fd` yields until its end of file
+  // goes to the command's stdin (then closed), while its output comes to `output`.
+  // `tty` must match the exec's spec; `size`, when set, sizes its terminal.
+  virtual Status exec_start_attached(const std::string& exec_id, int input_fd, bool tty,
+                                     const std::optional<ConsoleSize>& size, const OutputFn& output) = 0;
   virtual Result<ExecInfo> exec_inspect(const std::string& exec_id) = 0;
 
   // Events in [since, until] (unix seconds) for objects carrying `labels`; returns

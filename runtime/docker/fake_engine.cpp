@@ -1,6 +1,10 @@
 #include "runtime/docker/fake_engine.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "runtime/docker/http_engine.hpp"
 
@@ -433,6 +437,28 @@ Status FakeEngine::exec_start(const std::string& exec_id, const OutputFn& output
   }
   it->second.info = ExecInfo{false, result.first};
   return ok();
+}
+
+Status FakeEngine::exec_start_attached(const std::string& exec_id, int input_fd, bool tty,
+                                       const std::optional<ConsoleSize>& size, const OutputFn& output) {
+  std::string input;
+  if (input_fd >= 0) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(input_fd, buffer, sizeof buffer)) != 0;) {
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return make_error(ErrorKind::failure, std::string("read input: ") + std::strerror(errno));
+      }
+      input.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    last_exec_input = input;
+    last_exec_tty = tty;
+    last_exec_size = size;
+  }
+  return exec_start(exec_id, output);
 }
 
 Result<ExecInfo> FakeEngine::exec_inspect(const std::string& exec_id) {

@@ -39,6 +39,10 @@ public:
   std::function<std::pair<int, std::string>(const std::string& container,
                                             const std::vector<std::string>& argv)>
       exec_handler;
+  // What the last exec_start_attached read from its input, and how it was asked to run.
+  std::string last_exec_input;
+  bool last_exec_tty = false;
+  std::optional<ConsoleSize> last_exec_size;
   // Last X-Registry-Auth-equivalent received by image_pull.
   std::optional<RegistryAuth> last_pull_auth;
   std::vector<EngineEvent> event_log;
@@ -74,6 +78,8 @@ public:
   Result<std::int64_t> container_wait(const std::string& id) override;
   Result<std::string> exec_create(const std::string& container, const ExecSpec& spec) override;
   Status exec_start(const std::string& exec_id, const OutputFn& output) override;
+  Status exec_start_attached(const std::string& exec_id, int input_fd, bool tty,
+                             const std::optional<ConsoleSize>& size, const OutputFn& output) override;
   Result<ExecInfo> exec_inspect(const std::string& exec_id) override;
   Result<std::vector<EngineEvent>> events(std::int64_t since, std::int64_t until,
                                           const Labels& labels) override;

@@ -1,8 +1,16 @@
 #include "runtime/docker/http_engine.hpp"
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -19,6 +27,68 @@ constexpr const char* k_max_supported = "1.43";
 constexpr const char* k_min_supported = "1.40";
 // Ordinary responses (inspect, list) are small; a bigger one is a broken engine.
 constexpr std::size_t k_max_body = 64u << 20;
+
+// A connection libcurl opened with CONNECT_ONLY, used as a raw stream of bytes.
+struct RawConnection {
+  CURL* handle;
+  curl_socket_t socket;
+  bool tls;
+
+  Status send_all(std::string_view bytes) const {
+    while (!bytes.empty()) {
+      std::size_t sent = 0;
+      const CURLcode code = curl_easy_send(handle, bytes.data(), bytes.size(), &sent);
+      if (code == CURLE_AGAIN) {
+        pollfd writable{static_cast<int>(socket), POLLOUT, 0};
+        if (::poll(&writable, 1, 30'000) == 0) {
+          return make_error(ErrorKind::provider, "the engine took no input for 30 s");
+        }
+        continue;
+      }
+      if (code != CURLE_OK) {
+        return make_error(ErrorKind::provider, std::string("sending to the engine: ") + curl_easy_strerror(code));
+      }
+      bytes.remove_prefix(sent);
+    }
+    return ok();
+  }
+
+  // Appends what has arrived, waiting up to `timeout_ms` for something when nothing has
+  // (0: no wait). False once the engine has closed the stream.
+  Result<bool> receive(std::string& out, int timeout_ms) const {
+    std::array<char, 16 * 1024> buffer{};
+    for (;;) {
+      std::size_t n = 0;
+      const CURLcode code = curl_easy_recv(handle, buffer.data(), buffer.size(), &n);
+      if (code == CURLE_OK) {
+        out.append(buffer.data(), n);
+        return n > 0;
+      }
+      if (code != CURLE_AGAIN) {
+        return make_error(ErrorKind::provider, std::string("reading from the engine: ") + curl_easy_strerror(code));
+      }
+      if (timeout_ms <= 0) {
+        return true;
+      }
+      pollfd readable{static_cast<int>(socket), POLLIN, 0};
+      const int ready = ::poll(&readable, 1, timeout_ms);
+      if (ready == 0) {
+        return make_error(ErrorKind::provider, "no answer from the engine in " + std::to_string(timeout_ms / 1000) + " s");
+      }
+      if (ready < 0 && errno != EINTR) {
+        return make_error(ErrorKind::failure, std::string("poll: ") + std::strerror(errno));
+      }
+    }
+  }
+
+  // Ends the command's input. TLS has no half-close that libcurl exposes: there the
+  // command sees its input end only when it ends by itself.
+  void close_write() const {
+    if (!tls) {
+      ::shutdown(static_cast<int>(socket), SHUT_WR);
+    }
+  }
+};
 
 bool parse_version(const std::string& text, long& major, long& minor) {
   const std::size_t dot = text.find('.');
@@ -572,10 +642,10 @@ public:
     if (!safe_path_part(container)) {
       return invalid_name("container", container);
     }
-    json body = {{"AttachStdin", false},
+    json body = {{"AttachStdin", spec.attach_stdin},
                  {"AttachStdout", spec.attach_stdout},
                  {"AttachStderr", spec.attach_stderr},
-                 {"Tty", false},
+                 {"Tty", spec.tty},
                  {"Cmd", spec.argv}};
     if (!spec.env.empty()) {
       body["Env"] = spec.env;
@@ -600,6 +670,145 @@ public:
     json body = {{"Detach", false}, {"Tty", false}};
     return stream_demuxed("POST", "/exec/" + exec_id + "/start", body.dump(), output,
                           "start exec " + exec_id);
+  }
+
+  // The engine hands stdin over a hijacked connection: the HTTP request upgrades it to a
+  // raw stream both ways (`Upgrade: tcp`), as the docker CLI's `exec -i` does. libcurl
+  // only connects (CONNECT_ONLY); the request and the stream go through curl_easy_send
+  // and curl_easy_recv, so the socket, TCP and TLS transports all work.
+  Status exec_start_attached(const std::string& exec_id, int input_fd, bool tty,
+                             const std::optional<ConsoleSize>& size, const OutputFn& output) override {
+    if (!safe_path_part(exec_id)) {
+      return invalid_name("exec", exec_id);
+    }
+    std::string version;
+    {
+      std::lock_guard lock(m_mutex);
+      version = m_version;
+    }
+    if (version.empty()) {
+      auto pinged = ping();
+      if (!pinged) {
+        return pinged.error();
+      }
+      version = pinged->api_version;
+    }
+    const std::string what = "start exec " + exec_id;
+    const std::string path = "/v" + version + "/exec/" + exec_id + "/start";
+    std::unique_ptr<CURL, void (*)(CURL*)> handle(curl_easy_init(), curl_easy_cleanup);
+    if (!handle) {
+      return make_error(ErrorKind::failure, "libcurl could not start a request");
+    }
+    const std::string url = connect_to(handle.get(), path);
+    curl_easy_setopt(handle.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle.get(), CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(handle.get(), CURLOPT_CONNECTTIMEOUT_MS, m_config.connect_timeout_ms);
+    curl_easy_setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
+    if (CURLcode code = curl_easy_perform(handle.get()); code != CURLE_OK) {
+      return transport_error(code);
+    }
+    curl_socket_t sock = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(handle.get(), CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK || sock == CURL_SOCKET_BAD) {
+      return make_error(ErrorKind::provider, what + ": no connection to the Docker engine");
+    }
+    RawConnection connection{handle.get(), sock, m_config.transport == Transport::tls};
+
+    const std::string body = json{{"Detach", false}, {"Tty", tty}}.dump();
+    const std::string host = m_config.transport == Transport::unix_socket ? "localhost" : m_config.host;
+    const std::string head = "POST " + path + " HTTP/1.1\r\nHost: " + host +
+                             "\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (Status sent = connection.send_all(head); !sent) {
+      return make_error(ErrorKind::provider, what + ": " + sent.error().message);
+    }
+    // The answer's head; what follows it is already the stream.
+    std::string received;
+    std::size_t head_end = std::string::npos;
+    while ((head_end = received.find("\r\n\r\n")) == std::string::npos) {
+      if (received.size() > 64 * 1024) {
+        return make_error(ErrorKind::provider, what + ": the engine's answer has no end of headers");
+      }
+      Result<bool> more = connection.receive(received, 30'000);
+      if (!more) {
+        return make_error(ErrorKind::provider, what + ": " + more.error().message);
+      }
+      if (!*more) {
+        return make_error(ErrorKind::provider, what + ": the engine closed the connection");
+      }
+    }
+    const std::string status_line = received.substr(0, received.find("\r\n"));
+    int status = 0;
+    if (std::sscanf(status_line.c_str(), "HTTP/%*s %d", &status) != 1) {
+      return make_error(ErrorKind::provider, what + ": unexpected answer \"" + status_line + "\"");
+    }
+    if (status != 101 && status != 200) {
+      Response response;
+      response.status = status;
+      response.body = received.substr(head_end + 4);
+      return engine_error(what, response);
+    }
+    if (size) {
+      // Sized once the command runs; a failure leaves the default size, nothing worse.
+      (void)call("POST", "/exec/" + exec_id + "/resize?h=" + std::to_string(size->rows) +
+                             "&w=" + std::to_string(size->columns));
+    }
+
+    bool stopped = false;
+    StreamDemuxer demuxer([&](StreamKind kind, std::string_view payload) {
+      if (!stopped && output && !output(kind, payload)) {
+        stopped = true;
+      }
+    });
+    auto deliver = [&](std::string_view bytes) -> Status {
+      if (tty) {
+        if (!stopped && output && !output(StreamKind::stdout_, bytes)) {
+          stopped = true;
+        }
+        return ok();
+      }
+      return demuxer.feed(bytes);
+    };
+    if (Status fed = deliver(std::string_view(received).substr(head_end + 4)); !fed) {
+      return make_error(ErrorKind::provider, what + ": " + fed.error().message);
+    }
+    bool input_open = input_fd >= 0;
+    std::array<char, 16 * 1024> buffer{};
+    while (!stopped) {
+      pollfd fds[2] = {{static_cast<int>(sock), POLLIN, 0}, {input_open ? input_fd : -1, POLLIN, 0}};
+      // TLS may hold decrypted bytes the socket no longer signals: look again now and then.
+      const int ready = ::poll(fds, 2, connection.tls ? 50 : 1000);
+      if (ready < 0 && errno != EINTR) {
+        return make_error(ErrorKind::failure, what + ": poll: " + std::strerror(errno));
+      }
+      if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        const ssize_t n = ::read(input_fd, buffer.data(), buffer.size());
+        if (n > 0) {
+          if (Status sent = connection.send_all(std::string_view(buffer.data(), static_cast<std::size_t>(n))); !sent) {
+            return make_error(ErrorKind::provider, what + ": " + sent.error().message);
+          }
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          // The command sees the end of its input when the write side closes.
+          input_open = false;
+          connection.close_write();
+        }
+      }
+      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 || connection.tls) {
+        std::string chunk;
+        Result<bool> more = connection.receive(chunk, 0);
+        if (!more) {
+          return make_error(ErrorKind::provider, what + ": " + more.error().message);
+        }
+        if (!chunk.empty()) {
+          if (Status fed = deliver(chunk); !fed) {
+            return make_error(ErrorKind::provider, what + ": " + fed.error().message);
+          }
+        }
+        if (!*more) {
+          break;  // the command ended and the engine closed the stream
+        }
+      }
+    }
+    return ok();
   }
 
   Result<ExecInfo> exec_inspect(const std::string& exec_id) override {
@@ -769,6 +978,26 @@ private:
     curl_easy_cleanup(handle);
   }
 
+  // Points `handle` at the engine (socket, TCP or TLS with the client certificate) and
+  // returns the URL of `path` there.
+  std::string connect_to(CURL* handle, const std::string& path) const {
+    switch (m_config.transport) {
+    case Transport::unix_socket:
+      curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, m_config.socket_path.c_str());
+      return "http://localhost" + path;
+    case Transport::tcp:
+      return "http://" + m_config.host + path;
+    case Transport::tls:
+      curl_easy_setopt(handle, CURLOPT_CAINFO, m_config.ca_file.c_str());
+      curl_easy_setopt(handle, CURLOPT_SSLCERT, m_config.cert_file.c_str());
+      curl_easy_setopt(handle, CURLOPT_SSLKEY, m_config.key_file.c_str());
+      curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, m_config.verify_peer ? 1L : 0L);
+      curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, m_config.verify_peer ? 2L : 0L);
+      return "https://" + m_config.host + path;
+    }
+    return {};
+  }
+
   Result<Response> request(const std::string& method, const std::string& path,
                            const std::string& body, const std::vector<std::string>& headers,
                            const ChunkFn* chunk, bool has_body,
@@ -779,24 +1008,7 @@ private:
     }
     Response response;
     Transfer transfer{&response, chunk, cancelled, false, false};
-    std::string url;
-    switch (m_config.transport) {
-    case Transport::unix_socket:
-      curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, m_config.socket_path.c_str());
-      url = "http://localhost" + path;
-      break;
-    case Transport::tcp:
-      url = "http://" + m_config.host + path;
-      break;
-    case Transport::tls:
-      url = "https://" + m_config.host + path;
-      curl_easy_setopt(handle, CURLOPT_CAINFO, m_config.ca_file.c_str());
-      curl_easy_setopt(handle, CURLOPT_SSLCERT, m_config.cert_file.c_str());
-      curl_easy_setopt(handle, CURLOPT_SSLKEY, m_config.key_file.c_str());
-      curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, m_config.verify_peer ? 1L : 0L);
-      curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, m_config.verify_peer ? 2L : 0L);
-      break;
-    }
+    const std::string url = connect_to(handle, path);
     curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
     curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, m_config.connect_timeout_ms);

@@ -761,11 +761,13 @@ Result<int> LeaseRuntime::exec(const LeaseRef& lease, const std::string& service
   const std::string container = containers->front().id;
   ExecSpec spec;
   spec.argv = argv;
+  spec.attach_stdin = io.stdin_fd >= 0;
+  spec.tty = io.tty;
   auto exec_id = m_engine.exec_create(container, spec);
   if (!exec_id) {
     return exec_id.error();
   }
-  Status started = m_engine.exec_start(*exec_id, [&](StreamKind kind, std::string_view bytes) {
+  const OutputFn output = [&](StreamKind kind, std::string_view bytes) {
     if (kind == StreamKind::stderr_) {
       if (io.on_stderr) {
         io.on_stderr(bytes);
@@ -774,7 +776,10 @@ Result<int> LeaseRuntime::exec(const LeaseRef& lease, const std::string& service
       io.on_stdout(bytes);
     }
     return true;
-  });
+  };
+  Status started = spec.attach_stdin || spec.tty
+                       ? m_engine.exec_start_attached(*exec_id, io.stdin_fd, io.tty, io.console, output)
+                       : m_engine.exec_start(*exec_id, output);
   if (!started) {
     return started.error();
   }

@@ -99,6 +99,11 @@ struct ExecIo {
   std::uint32_t replica = 0;
   std::function<void(std::string_view)> on_stdout;
   std::function<void(std::string_view)> on_stderr;
+  // The command's stdin: read until its end of file (-1: the command gets none).
+  int stdin_fd = -1;
+  // Run in a terminal (one raw stream, to on_stdout), of this size when given.
+  bool tty = false;
+  std::optional<ConsoleSize> console;
 };
 
 struct LeaseEvent {

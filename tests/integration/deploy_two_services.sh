@@ -66,6 +66,10 @@ sleep 1
 [ "$("$AKT" lease shell --dseq "$dseq" api -- sh -c 'wc -l < /data/boots')" -ge 2 ] || fail "volume did not survive a restart"
 set +e; "$AKT" lease shell --dseq "$dseq" web -- sh -c 'exit 7'; rc=$?; set -e
 [ $rc -eq 7 ] || fail "shell exit code $rc"
+# --stdin: piped input reaches the command, which sees its end.
+[ "$(printf 'one\ntwo\n' | "$AKT" lease shell --dseq "$dseq" web --stdin -- wc -l)" = 2 ] || fail "shell --stdin"
+# --tty: the command runs in a terminal.
+"$AKT" lease shell --dseq "$dseq" web --tty -- tty | grep -q '^/dev/pts/' || fail "shell --tty has no terminal"
 "$AKT" deployment close --dseq "$dseq" >/dev/null || fail "close"
 "$AKT" sim reconcile >/dev/null
 owner=$("$AKT" keys show tenant -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')

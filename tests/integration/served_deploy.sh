@@ -82,6 +82,7 @@ grep -q web "$AKT_HOME/status.txt" || fail "lease status does not name the servi
   fail "lease status JSON does not show the service available"
 "$AKT" lease logs --dseq "$dseq" | grep -q "web up" || fail "lease logs lack the service's output"
 [ "$("$AKT" lease shell --dseq "$dseq" web -- cat /www/index.html)" = served-ok ] || fail "lease shell"
+[ "$(printf 'a\nb\nc\n' | "$AKT" lease shell --dseq "$dseq" web -i -- wc -l)" = 3 ] || fail "lease shell --stdin (served)"
 
 # Someone else's key: the provider refuses, exit 5, and says why.
 set +e

@@ -1,6 +1,8 @@
 // LeaseRuntime against FakeEngine: what it creates, reports, streams and removes.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "runtime/docker/fake_engine.hpp"
@@ -344,6 +346,32 @@ TEST_CASE("runtime/docker: exec passes the exit code and output through") {
   io.replica = 5;
   CHECK(f.runtime.exec(k_lease, "web", {"true"}, io).error().kind == akt::ErrorKind::not_found);
   CHECK(f.runtime.exec(k_lease, "web", {}).error().kind == akt::ErrorKind::invalid);
+}
+
+TEST_CASE("runtime/docker: exec with input attaches stdin and hands the engine the input and terminal") {
+  Fixture f;
+  REQUIRE(f.runtime.deploy(k_lease, group()));
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  REQUIRE(::write(fds[1], "line\n", 5) == 5);
+  ::close(fds[1]);
+  docker::ExecIo io;
+  io.stdin_fd = fds[0];
+  io.tty = true;
+  io.console = docker::ConsoleSize{24, 80};
+  REQUIRE(f.runtime.exec(k_lease, "web", {"cat"}, io));
+  ::close(fds[0]);
+  CHECK(f.engine.last_exec_input == "line\n");
+  CHECK(f.engine.last_exec_tty);
+  REQUIRE(f.engine.last_exec_size);
+  CHECK(f.engine.last_exec_size->columns == 80);
+  CHECK(f.engine.count_calls("exec_start") == 1);  // the attached start runs it
+
+  // Without input or terminal, the plain start.
+  docker::ExecIo plain;
+  REQUIRE(f.runtime.exec(k_lease, "web", {"true"}, plain));
+  CHECK(f.engine.count_calls("exec_start") == 2);
+  CHECK(f.engine.last_exec_input == "line\n");
 }
 
 TEST_CASE("runtime/docker: events of the lease name the service and replica") {

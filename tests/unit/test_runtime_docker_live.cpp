@@ -2,6 +2,8 @@
 // (ctest "integration: docker runtime"). Exits 77 (skipped) when no engine answers.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -294,6 +296,43 @@ TEST_CASE("docker-live: two services, ports, env, limits, volumes, logs, exec, u
   CHECK(container_id(*engine, lease, "backend") == backend_id);
   CHECK(exec(runtime, lease, "web", {"cat", "/data/boots"}).out == "3\n");
   CHECK(exec(runtime, lease, "web", {"sh", "-c", "echo $GREETING"}).out == "bye\n");
+
+  // Input over the hijacked connection: all of it arrives, then its end; a terminal
+  // merges the streams.
+  {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const std::string input(200'000, 'x');
+    std::thread writer([&] {
+      for (std::size_t done = 0; done < input.size();) {
+        ssize_t n = ::write(fds[1], input.data() + done, input.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      ::close(fds[1]);
+    });
+    Exec piped;
+    docker::ExecIo io;
+    io.stdin_fd = fds[0];
+    io.on_stdout = [&](std::string_view s) { piped.out += s; };
+    auto code = runtime.exec(lease, "web", {"sh", "-c", "wc -c; exit 5"}, io);
+    writer.join();
+    ::close(fds[0]);
+    REQUIRE(code);
+    CHECK(*code == 5);
+    CHECK(piped.out.find("200000") != std::string::npos);
+
+    Exec terminal;
+    docker::ExecIo tty;
+    tty.tty = true;
+    tty.console = docker::ConsoleSize{40, 100};
+    tty.on_stdout = [&](std::string_view s) { terminal.out += s; };
+    tty.on_stderr = [&](std::string_view s) { terminal.err += s; };
+    REQUIRE(runtime.exec(lease, "web", {"sh", "-c", "tty; echo to-stderr >&2"}, tty));
+    CHECK(terminal.out.find("/dev/pts/") != std::string::npos);
+    CHECK(terminal.out.find("to-stderr") != std::string::npos);
+    CHECK(terminal.err.empty());
+  }
 
   auto leases = runtime.leases(lease.provider);
   REQUIRE(leases);
