@@ -681,20 +681,12 @@ public:
     if (!safe_path_part(exec_id)) {
       return invalid_name("exec", exec_id);
     }
-    std::string version;
-    {
-      std::lock_guard lock(m_mutex);
-      version = m_version;
-    }
-    if (version.empty()) {
-      auto pinged = ping();
-      if (!pinged) {
-        return pinged.error();
-      }
-      version = pinged->api_version;
+    Result<std::string> version = api_version();
+    if (!version) {
+      return version.error();
     }
     const std::string what = "start exec " + exec_id;
-    const std::string path = "/v" + version + "/exec/" + exec_id + "/start";
+    const std::string path = "/v" + *version + "/exec/" + exec_id + "/start";
     std::unique_ptr<CURL, void (*)(CURL*)> handle(curl_easy_init(), curl_easy_cleanup);
     if (!handle) {
       return make_error(ErrorKind::failure, "libcurl could not start a request");
@@ -937,23 +929,30 @@ private:
     return out;
   }
 
-  // A versioned API call; settles the version with a ping first when needed.
+  // The API version to speak, settled with a ping first when needed.
+  Result<std::string> api_version() {
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_version.empty()) {
+        return m_version;
+      }
+    }
+    auto pinged = ping();
+    if (!pinged) {
+      return pinged.error();
+    }
+    return pinged->api_version;
+  }
+
+  // A versioned API call.
   Result<Response> call(const char* method, const std::string& path, const std::string& body = {},
                         const ChunkFn* chunk = nullptr, const std::vector<std::string>& headers = {},
                         const std::function<bool()>* cancelled = nullptr) {
-    std::string version;
-    {
-      std::lock_guard lock(m_mutex);
-      version = m_version;
+    Result<std::string> version = api_version();
+    if (!version) {
+      return version.error();
     }
-    if (version.empty()) {
-      auto pinged = ping();
-      if (!pinged) {
-        return pinged.error();
-      }
-      version = pinged->api_version;
-    }
-    return request(method, "/v" + version + path, body, headers, chunk, true, cancelled);
+    return request(method, "/v" + *version + path, body, headers, chunk, true, cancelled);
   }
 
   CURL* acquire() {

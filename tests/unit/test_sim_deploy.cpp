@@ -16,6 +16,7 @@
 #include "sim/deploy.hpp"
 #include "sim/provider.hpp"
 #include "sim/provider_client.hpp"
+#include "ledger_fixture.hpp"
 #include "sim_fixtures.hpp"
 #include "temp_dir.hpp"
 
@@ -52,12 +53,7 @@ struct Market {
   std::vector<std::unique_ptr<sim::Provider>> providers;
 
   Market() {
-    ledger::GenesisOptions genesis;
-    genesis.chain_id = "akt-test-1";
-    genesis.block_interval_ms = 1000;
-    auto opened = ledger::EmbeddedLedger::init(dir.path / "ledger.db", clock, genesis);
-    REQUIRE(opened);
-    ledger = std::move(*opened);
+    ledger = ledger::testing::fresh_ledger(dir.path, clock);
     REQUIRE(ledger->fund(tenant.address(), market::Coin{"uakt", 100'000'000}));
     engine.local_images.push_back("busybox");
     engine.local_images.push_back("busybox:latest");

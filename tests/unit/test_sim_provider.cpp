@@ -16,23 +16,14 @@
 #include "sdl/sdl.hpp"
 #include "sim/provider.hpp"
 #include "sim/provider_api.hpp"
+#include "ledger_fixture.hpp"
 #include "sim_fixtures.hpp"
 
 using namespace akt;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/akt-simprov-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using akt::testing::TempDir;
 
 std::string sdl_text(const std::string& image, const std::string& attributes = "") {
   return "version: \"2.0\"\n"
@@ -55,7 +46,7 @@ std::string sdl_text(const std::string& image, const std::string& attributes = "
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"akt-simprov"};
   ledger::ManualClock clock{1'700'000'000'000};
   std::unique_ptr<ledger::EmbeddedLedger> ledger;
   ledger::PrivateKey tenant = ledger::PrivateKey::generate();
@@ -67,12 +58,7 @@ struct Fixture {
   std::unique_ptr<sim::Provider> provider;
 
   Fixture() {
-    ledger::GenesisOptions genesis;
-    genesis.chain_id = "akt-test-1";
-    genesis.block_interval_ms = 1000;
-    auto opened = ledger::EmbeddedLedger::init(dir.path / "ledger.db", clock, genesis);
-    REQUIRE(opened);
-    ledger = std::move(*opened);
+    ledger = ledger::testing::fresh_ledger(dir.path, clock);
     REQUIRE(ledger->fund(tenant.address(), market::Coin{"uakt", 100'000'000}));
     for (const char* ref : {"busybox", "busybox:latest", "docker.io/library/busybox:latest", "nginx",
                             "nginx:latest", "docker.io/library/nginx:latest"}) {
