@@ -53,6 +53,19 @@ struct RawConnection {
     return ok();
   }
 
+  // Sends what the socket takes now: the count sent, 0 when it is full.
+  Result<std::size_t> try_send(std::string_view bytes) const {
+    std::size_t sent = 0;
+    const CURLcode code = curl_easy_send(handle, bytes.data(), bytes.size(), &sent);
+    if (code == CURLE_AGAIN) {
+      return std::size_t{0};
+    }
+    if (code != CURLE_OK) {
+      return make_error(ErrorKind::provider, std::string("sending to the engine: ") + curl_easy_strerror(code));
+    }
+    return sent;
+  }
+
   // Appends what has arrived, waiting up to `timeout_ms` for something when nothing has
   // (0: no wait). False once the engine has closed the stream.
   Result<bool> receive(std::string& out, int timeout_ms) const {
@@ -763,25 +776,38 @@ public:
     if (Status fed = deliver(std::string_view(received).substr(head_end + 4)); !fed) {
       return make_error(ErrorKind::provider, what + ": " + fed.error().message);
     }
+    // Input is read only once what was read before has gone out, and the output is read
+    // all along: a command that stops reading its input (`head -c 10`) still ends the
+    // exchange, with its output, and the rest of the input is dropped.
     bool input_open = input_fd >= 0;
+    std::string pending;
     std::array<char, 16 * 1024> buffer{};
     while (!stopped) {
-      pollfd fds[2] = {{static_cast<int>(sock), POLLIN, 0}, {input_open ? input_fd : -1, POLLIN, 0}};
+      pollfd fds[2] = {
+          {static_cast<int>(sock), static_cast<short>(POLLIN | (pending.empty() ? 0 : POLLOUT)), 0},
+          {input_open && pending.empty() ? input_fd : -1, POLLIN, 0}};
       // TLS may hold decrypted bytes the socket no longer signals: look again now and then.
       const int ready = ::poll(fds, 2, connection.tls ? 50 : 1000);
       if (ready < 0 && errno != EINTR) {
         return make_error(ErrorKind::failure, what + ": poll: " + std::strerror(errno));
       }
-      if (input_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         const ssize_t n = ::read(input_fd, buffer.data(), buffer.size());
         if (n > 0) {
-          if (Status sent = connection.send_all(std::string_view(buffer.data(), static_cast<std::size_t>(n))); !sent) {
-            return make_error(ErrorKind::provider, what + ": " + sent.error().message);
-          }
+          pending.assign(buffer.data(), static_cast<std::size_t>(n));
         } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
           // The command sees the end of its input when the write side closes.
           input_open = false;
           connection.close_write();
+        }
+      }
+      if (!pending.empty()) {
+        Result<std::size_t> sent = connection.try_send(pending);
+        if (sent) {
+          pending.erase(0, *sent);
+        } else {
+          pending.clear();  // the command no longer reads its input
+          input_open = false;
         }
       }
       if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 || connection.tls) {
