@@ -68,6 +68,9 @@ set +e; "$AKT" lease shell --dseq "$dseq" web -- sh -c 'exit 7'; rc=$?; set -e
 [ $rc -eq 7 ] || fail "shell exit code $rc"
 # --stdin: piped input reaches the command, which sees its end.
 [ "$(printf 'one\ntwo\n' | "$AKT" lease shell --dseq "$dseq" web --stdin -- wc -l)" = 2 ] || fail "shell --stdin"
+# A command that stops reading its input early still ends, with its output.
+[ "$(head -c 20000000 /dev/zero | timeout 20 "$AKT" lease shell --dseq "$dseq" web -i -- head -c 10 | wc -c)" = 10 ] ||
+  fail "shell -i with a command that reads only part of its input"
 # --tty: the command runs in a terminal.
 "$AKT" lease shell --dseq "$dseq" web --tty -- tty | grep -q '^/dev/pts/' || fail "shell --tty has no terminal"
 "$AKT" deployment close --dseq "$dseq" >/dev/null || fail "close"
