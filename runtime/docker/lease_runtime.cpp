@@ -755,8 +755,25 @@ Result<int> LeaseRuntime::exec(const LeaseRef& lease, const std::string& service
     return containers.error();
   }
   if (containers->empty()) {
-    return make_error(ErrorKind::not_found, "lease " + lease.id() + " has no replica " +
-                                                std::to_string(io.replica) + " of service " + service);
+    // Say which services and replicas there are, so that the next try can be right.
+    std::map<std::string, std::uint32_t> replicas;
+    if (auto all = m_engine.container_list(Labels{{k_label_lease, lease.id()}}, true)) {
+      for (const ContainerSummary& c : *all) {
+        std::uint32_t& count = replicas[label(c.labels, k_label_service)];
+        count = std::max(count, label_u32(c.labels, k_label_replica) + 1);
+      }
+    }
+    std::string known;
+    for (const auto& [name, count] : replicas) {
+      known += (known.empty() ? "" : ", ") + name +
+               (count == 1 ? " (replica 0)" : " (replicas 0-" + std::to_string(count - 1) + ")");
+    }
+    const bool has_service = replicas.count(service) != 0;
+    return make_error(ErrorKind::not_found,
+                      "lease " + lease.id() +
+                          (has_service ? " has no replica " + std::to_string(io.replica) + " of service " + service
+                                       : " has no service " + service) +
+                          (known.empty() ? "" : "; it runs " + known));
   }
   const std::string container = containers->front().id;
   ExecSpec spec;
