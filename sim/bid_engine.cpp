@@ -550,9 +550,9 @@ void decide(Decision& d, const ProviderProfile& profile, const Inventory& invent
     return decline(d, DeclineCode::denom, {"denom ", order.max_price.denom, " not accepted; the provider takes ", profile.denoms});
 
   // Capacity.
-  FitResult fit = inventory.fit(group, prepared.demands);
-  if (!fit.fits) {
-    const Shortfall& s = fit.shortfall;
+  // Placed straight into the decision: a reused one keeps the capacity of its placements.
+  Shortfall s;
+  if (!inventory.fit(group, prepared.demands, d.reservation, s)) {
     std::string_view lead = s.what.rfind("room", 0) == 0 ? "no " : "no node with ";
     if (group.resources.size() > 1)
       return decline(d, DeclineCode::no_capacity, {lead, s.what, " for resource ", std::to_string(s.resource_id)});
@@ -577,7 +577,6 @@ void decide(Decision& d, const ProviderProfile& profile, const Inventory& invent
 
   d.bid = true;
   d.price = sdl::DecCoin{order.max_price.denom, price};
-  d.reservation = std::move(fit.reservation);
   d.reservation.order_id.assign(order.order_id);
   d.decline.message.clear();
 }

@@ -245,6 +245,14 @@ FitResult Inventory::fit(const sdl::GroupSpec& group) const {
 
 FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const {
   FitResult result;
+  result.fits = fit(group, demands, result.reservation, result.shortfall);
+  return result;
+}
+
+bool Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands, Reservation& into,
+                    Shortfall& shortfall) const {
+  std::vector<ReplicaPlacement>& replicas_placed = into.replicas;
+  replicas_placed.clear();
   // Later units see what earlier ones took; a single unit reads m_free directly.
   std::vector<NodeFree> work;
   const bool several = group.resources.size() > 1;
@@ -254,21 +262,21 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
   std::size_t replicas = 0;
   for (const auto& unit : group.resources) replicas += unit.count;
   if (replicas > k_max_replicas) {
-    result.shortfall = Shortfall{group.resources.front().resources.id, static_cast<std::uint32_t>(std::min<std::size_t>(replicas, UINT32_MAX)),
-                                 "room for " + std::to_string(replicas) + " replicas (at most " +
-                                     std::to_string(k_max_replicas) + " per order)"};
-    return result;
+    shortfall = Shortfall{group.resources.front().resources.id, static_cast<std::uint32_t>(std::min<std::size_t>(replicas, UINT32_MAX)),
+                          "room for " + std::to_string(replicas) + " replicas (at most " +
+                              std::to_string(k_max_replicas) + " per order)"};
+    return false;
   }
-  result.reservation.replicas.reserve(std::min<std::size_t>(replicas, 256));
+  replicas_placed.reserve(std::min<std::size_t>(replicas, 256));
   for (std::size_t u = 0; u < group.resources.size(); ++u) {
     const sdl::ResourceUnit& unit = group.resources[u];
     const Need& need = demands[u];
-    const std::size_t before = result.reservation.replicas.size();
+    const std::size_t before = replicas_placed.size();
     bool placed = unit.count == 0;
     // All replicas of the unit go to nodes of one hardware class; try each class in turn.
     for (std::size_t c = 0; c < m_class_end.size() && !placed; ++c) {
       touched.clear();
-      result.reservation.replicas.resize(before);
+      replicas_placed.resize(before);
       std::uint32_t done = 0;
       for (std::size_t k = c == 0 ? 0 : m_class_end[c - 1]; k < m_class_end[c]; ++k) {
         const std::uint32_t i = m_class_nodes[k];
@@ -288,7 +296,7 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
           rp.cpu = need.cpu;
           rp.memory = need.memory;
           rp.storage = need.storage;
-          result.reservation.replicas.push_back(std::move(rp));
+          replicas_placed.push_back(std::move(rp));
           ++done;
         }
         if (took && several) touched.push_back({i, local});
@@ -299,13 +307,13 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
       for (const auto& [i, local] : touched) work[i] = local;
       continue;
     }
-    result.reservation.replicas.clear();
+    replicas_placed.clear();
     bool one_fits = false;
     std::uint64_t mask = 0;
     for (std::size_t i = 0; i < m_nodes.size() && !one_fits; ++i) one_fits = fits_node(m_nodes[i], current[i], need, mask);
     if (!one_fits) {
-      result.shortfall = Shortfall{unit.resources.id, unit.count, shortfall_of(m_nodes, current, need)};
-      return result;
+      shortfall = Shortfall{unit.resources.id, unit.count, shortfall_of(m_nodes, current, need)};
+      return false;
     }
     // Say what one replica needs in terms people recognise.
     std::string one = std::to_string(need.cpu) + "m CPU, " + format_bytes(need.memory) + " memory";
@@ -316,11 +324,10 @@ FitResult Inventory::fit(const sdl::GroupSpec& group, std::span<const UnitDemand
     std::string what = unit.count > 1 ? "room for all " + std::to_string(unit.count) +
                                             " replicas on identical hardware (" + one + " each)"
                                       : "room for one replica (" + one + ")";
-    result.shortfall = Shortfall{unit.resources.id, unit.count, std::move(what)};
-    return result;
+    shortfall = Shortfall{unit.resources.id, unit.count, std::move(what)};
+    return false;
   }
-  result.fits = true;
-  return result;
+  return true;
 }
 
 Status Inventory::reserve(std::string order_id, Reservation reservation) {

@@ -121,6 +121,10 @@ public:
   FitResult fit(const sdl::GroupSpec& group) const;
   // The same with the group's unit_demands, worked out once for many inventories.
   FitResult fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands) const;
+  // The same into `into` (its order_id untouched), whose capacity a caller that fits
+  // many groups reuses; `shortfall` is set when it does not fit.
+  bool fit(const sdl::GroupSpec& group, std::span<const UnitDemand> demands, Reservation& into,
+           Shortfall& shortfall) const;
 
   // Takes the capacity of a placement from fit(); refused when the order already holds a
   // reservation or the capacity is gone.
