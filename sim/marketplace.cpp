@@ -82,9 +82,12 @@ bool Marketplace::is_offline(const Provider& provider) const {
 Result<RoundReport> Marketplace::round(Provider& provider) { return provider.round(is_offline(provider)); }
 
 std::vector<std::pair<std::string, Result<RoundReport>>> Marketplace::round() {
+  // One copy of the ledger for every provider of the round, not one each: on a ledger of
+  // many deployments the copy is most of a round.
+  Result<market::State> market = m_ledger.snapshot();
   std::vector<std::pair<std::string, Result<RoundReport>>> out;
   for (const std::unique_ptr<Provider>& provider : m_providers)
-    out.emplace_back(provider->name(), round(*provider));
+    out.emplace_back(provider->name(), provider->round(is_offline(*provider), market ? &*market : nullptr));
   return out;
 }
 

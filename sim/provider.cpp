@@ -409,7 +409,7 @@ Status Provider::reconcile(RoundReport& report) {
   return ok();
 }
 
-Result<RoundReport> Provider::round(bool offline) {
+Result<RoundReport> Provider::round(bool offline, const market::State* market) {
   std::lock_guard lock(m_mutex);
   RoundReport report;
   Result<Chain> chain_info = chain();
@@ -426,16 +426,22 @@ Result<RoundReport> Provider::round(bool offline) {
     if (Status s = reconcile(report); !s) report.errors.push_back(s.error().message);
     return report;
   }
-  Result<market::State> state = m_ledger.snapshot();
-  if (!state) return state.error();
-  if (Status s = ensure_registered(c, *state, report); !s) return s.error();
-  if (report.registered) {
-    state = m_ledger.snapshot();
-    if (!state) return state.error();
-  }
-  close_stale_bids(c, *state, report);
-  bid_on_new_orders(c, *state, report);
-  watch_leases(c, *state, report);
+  std::optional<market::State> own;
+  auto take_snapshot = [&]() -> Status {
+    Result<market::State> taken = m_ledger.snapshot();
+    if (!taken) return taken.error();
+    own = std::move(*taken);
+    market = &*own;
+    return ok();
+  };
+  if (market == nullptr)
+    if (Status s = take_snapshot(); !s) return s.error();
+  if (Status s = ensure_registered(c, *market, report); !s) return s.error();
+  if (report.registered)
+    if (Status s = take_snapshot(); !s) return s.error();
+  close_stale_bids(c, *market, report);
+  bid_on_new_orders(c, *market, report);
+  watch_leases(c, *market, report);
   if (Status s = reconcile(report); !s) report.errors.push_back(s.error().message);
   return report;
 }

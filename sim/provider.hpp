@@ -74,8 +74,10 @@ public:
   const ProviderConfig& config() const { return m_config; }
 
   // One pass of every loop. `offline`: the provider is down this round (a fault) and
-  // does nothing at all.
-  Result<RoundReport> round(bool offline);
+  // does nothing at all. `market`: the ledger as the round began, when the caller has
+  // taken it for several providers (each acts only on its own orders, bids and leases);
+  // null: the provider takes its own.
+  Result<RoundReport> round(bool offline, const market::State* market = nullptr);
   // Only the part of a round that removes what the provider no longer holds: after a
   // tenant closes a deployment nothing else in the market has changed for it.
   Result<RoundReport> tear_down_ended();
