@@ -1,9 +1,15 @@
 #include "sim/decisions.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -83,10 +89,34 @@ std::filesystem::path FileDecisionStore::file_for(const std::string& owner,
   return m_dir / (safe + "." + std::to_string(dseq) + ".json");
 }
 
-Result<std::vector<OrderDecision>> FileDecisionStore::for_deployment(const std::string& owner,
-                                                                 std::uint64_t dseq) const {
-  std::lock_guard lock(m_mutex);
-  std::filesystem::path file = file_for(owner, dseq);
+namespace {
+
+// An exclusive flock(2) on a lock file, held while it lives.
+class FileLock {
+public:
+  explicit FileLock(const std::filesystem::path& path) {
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0) return;
+    while (::flock(m_fd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        ::close(m_fd);
+        m_fd = -1;
+        return;
+      }
+    }
+  }
+  ~FileLock() {
+    if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  explicit operator bool() const { return m_fd >= 0; }
+
+private:
+  int m_fd = -1;
+};
+
+Result<std::vector<OrderDecision>> read_decisions(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::vector<OrderDecision>{};
   if (std::filesystem::file_size(file, ec) > k_max_file_bytes)
@@ -97,15 +127,29 @@ Result<std::vector<OrderDecision>> FileDecisionStore::for_deployment(const std::
   return decisions_from_json(buffer.str());
 }
 
+} // namespace
+
+Result<std::vector<OrderDecision>> FileDecisionStore::for_deployment(const std::string& owner,
+                                                                 std::uint64_t dseq) const {
+  std::lock_guard lock(m_mutex);
+  return read_decisions(file_for(owner, dseq));
+}
+
 Status FileDecisionStore::record(const OrderDecision& decision) {
-  Result<std::vector<OrderDecision>> existing = for_deployment(decision.owner, decision.dseq);
-  std::vector<OrderDecision> list = existing ? std::move(*existing) : std::vector<OrderDecision>{};
-  upsert(list, decision);
   std::lock_guard lock(m_mutex);
   std::error_code ec;
   std::filesystem::create_directories(m_dir, ec);
   if (ec) return make_error(ErrorKind::failure, m_dir.string() + ": " + ec.message());
+  // Other akt processes record decisions on the same deployments (every embedded command
+  // runs the providers): the read, merge and replace of a file happen under one lock, or
+  // one process's decisions could overwrite another's.
+  FileLock folder(m_dir / ".lock");
+  if (!folder)
+    return make_error(ErrorKind::failure, (m_dir / ".lock").string() + ": cannot lock: " + std::strerror(errno));
   std::filesystem::path file = file_for(decision.owner, decision.dseq);
+  Result<std::vector<OrderDecision>> existing = read_decisions(file);
+  std::vector<OrderDecision> list = existing ? std::move(*existing) : std::vector<OrderDecision>{};
+  upsert(list, decision);
   std::filesystem::path tmp = file;
   tmp += ".tmp." + decision.provider;
   {
