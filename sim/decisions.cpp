@@ -1,19 +1,15 @@
 #include "sim/decisions.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 #include <tuple>
+
+#include "sim/state_files.hpp"
 
 namespace akt::sim {
 namespace {
@@ -91,31 +87,6 @@ std::filesystem::path FileDecisionStore::file_for(const std::string& owner,
 
 namespace {
 
-// An exclusive flock(2) on a lock file, held while it lives.
-class FileLock {
-public:
-  explicit FileLock(const std::filesystem::path& path) {
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (m_fd < 0) return;
-    while (::flock(m_fd, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        ::close(m_fd);
-        m_fd = -1;
-        return;
-      }
-    }
-  }
-  ~FileLock() {
-    if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  explicit operator bool() const { return m_fd >= 0; }
-
-private:
-  int m_fd = -1;
-};
-
 Result<std::vector<OrderDecision>> read_decisions(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::vector<OrderDecision>{};
@@ -144,8 +115,7 @@ Status FileDecisionStore::record(const OrderDecision& decision) {
   // runs the providers): the read, merge and replace of a file happen under one lock, or
   // one process's decisions could overwrite another's.
   FileLock folder(m_dir / ".lock");
-  if (!folder)
-    return make_error(ErrorKind::failure, (m_dir / ".lock").string() + ": cannot lock: " + std::strerror(errno));
+  if (!folder) return folder.error();
   std::filesystem::path file = file_for(decision.owner, decision.dseq);
   Result<std::vector<OrderDecision>> existing = read_decisions(file);
   std::vector<OrderDecision> list = existing ? std::move(*existing) : std::vector<OrderDecision>{};

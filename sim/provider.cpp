@@ -313,6 +313,11 @@ Status Provider::teardown(const std::string& lease_id, bool remove_volumes) {
 void Provider::watch_leases(const Chain& chain, const market::State& state, RoundReport& report) {
   Result<ProviderMemory> loaded = m_memory_store.load();
   ProviderMemory memory = loaded ? std::move(*loaded) : ProviderMemory{};
+  // What this pass learns, applied at the end to the memory as it is then: another akt
+  // process may have taken a manifest for one of these leases in the meantime.
+  std::map<std::string, std::int64_t> won_at;
+  std::map<std::string, std::int64_t> unhealthy_since;
+  std::set<std::string> forget;
   std::uint64_t manifest_timeout = blocks(m_config.manifest_timeout, chain);
   std::uint64_t health_window = blocks(m_config.health_window, chain);
   std::set<market::DeploymentId> withdrawn;
@@ -321,7 +326,10 @@ void Provider::watch_leases(const Chain& chain, const market::State& state, Roun
     if (id.provider != m_address || lease.state != LeaseState::active) continue;
     std::string text = market::to_string(id);
     LeaseMemory& m = memory.leases[text];
-    if (m.won_at == 0) m.won_at = static_cast<std::int64_t>(lease.created_at);
+    if (m.won_at == 0) {
+      m.won_at = static_cast<std::int64_t>(lease.created_at);
+      won_at[text] = m.won_at;
+    }
 
     // Funds monitor: withdraw what the lease earned; the settlement this causes is what
     // finds an overdraft and closes the deployment (MARKET.md "Funds monitor").
@@ -341,13 +349,13 @@ void Provider::watch_leases(const Chain& chain, const market::State& state, Roun
     if (m.manifest_version.empty()) {
       if (chain.height >= lease.created_at + manifest_timeout) {
         close_lease(id, CloseReason::manifest_timeout, chain, report);
-        memory.leases.erase(text);
+        forget.insert(text);
       }
       continue;
     }
     if (std::optional<market::Height> at = early_close_height(text, lease.created_at); at && chain.height >= *at) {
       close_lease(id, CloseReason::unstable, chain, report);
-      memory.leases.erase(text);
+      forget.insert(text);
       continue;
     }
     if (!m_runtime) continue;
@@ -355,23 +363,30 @@ void Provider::watch_leases(const Chain& chain, const market::State& state, Roun
     bool healthy = status && status->healthy();
     if (!status && status.error().kind == ErrorKind::not_found) report.dead.push_back(text);
     if (healthy) {
-      m.unhealthy_since = -1;
+      if (m.unhealthy_since >= 0) unhealthy_since[text] = -1;
     } else if (m.unhealthy_since < 0) {
-      m.unhealthy_since = static_cast<std::int64_t>(chain.height);
+      unhealthy_since[text] = static_cast<std::int64_t>(chain.height);
     } else if (chain.height >= static_cast<market::Height>(m.unhealthy_since) + health_window) {
       close_lease(id, CloseReason::unstable, chain, report);
-      memory.leases.erase(text);
+      forget.insert(text);
     }
   }
-  // Forget leases that are no longer active.
-  for (auto it = memory.leases.begin(); it != memory.leases.end();) {
-    Result<market::LeaseId> id = parse_lease_id(it->first);
+  // Forget leases the ledger shows ended. One it does not know yet was created after this
+  // round's view of the ledger, and another process may be starting it.
+  for (const auto& [text, m] : memory.leases) {
+    Result<market::LeaseId> id = parse_lease_id(text);
     auto lease = id ? state.leases.find(*id) : state.leases.end();
-    if (lease == state.leases.end() || lease->second.state != LeaseState::active)
-      it = memory.leases.erase(it);
-    else ++it;
+    if (!id || (lease != state.leases.end() && lease->second.state != LeaseState::active)) forget.insert(text);
   }
-  if (Status s = m_memory_store.save(memory); !s) report.errors.push_back(s.error().message);
+  if (won_at.empty() && unhealthy_since.empty() && forget.empty()) return;
+  Status saved = m_memory_store.update([&](ProviderMemory& now) {
+    for (const auto& [text, height] : won_at)
+      if (now.leases[text].won_at == 0) now.leases[text].won_at = height;
+    for (const auto& [text, since] : unhealthy_since)
+      if (auto it = now.leases.find(text); it != now.leases.end()) it->second.unhealthy_since = since;
+    for (const std::string& text : forget) now.leases.erase(text);
+  });
+  if (!saved) report.errors.push_back(saved.error().message);
 }
 
 Status Provider::reconcile(RoundReport& report) {
@@ -543,12 +558,7 @@ Status Provider::accept_manifest(const market::LeaseId& id, const std::string& m
   if (group == manifest->end())
     return make_error(ErrorKind::invalid, "manifest has no group \"" + group_name + "\" for lease " + text);
 
-  Result<ProviderMemory> loaded = m_memory_store.load();
-  ProviderMemory memory = loaded ? std::move(*loaded) : ProviderMemory{};
-  LeaseMemory& m = memory.leases[text];
   Result<ledger::Height> height = m_ledger.height();
-  if (m.won_at == 0) m.won_at = static_cast<std::int64_t>(lease->created_at);
-
   Status result = ok();
   if (!m_runtime) {
     result = make_error(ErrorKind::unreachable, "provider " + m_config.name +
@@ -564,15 +574,21 @@ Status Provider::accept_manifest(const market::LeaseId& id, const std::string& m
     if (!gpus) result = gpus.error();
     else result = m_runtime->deploy(lease_ref(id), *group, *gpus);
   }
-  if (result) {
-    m.manifest_version = version;
-    m.manifest_at = height ? static_cast<std::int64_t>(*height) : 0;
-    m.last_error.clear();
-    m.unhealthy_since = -1;
-  } else {
-    m.last_error = result.error().message;
-  }
-  if (Status s = m_memory_store.save(memory); !s && result) return s;
+  // Recorded in the memory as it is now: the deploy took a while, and other akt processes
+  // may have updated other leases meanwhile.
+  Status saved = m_memory_store.update([&](ProviderMemory& now) {
+    LeaseMemory& m = now.leases[text];
+    if (m.won_at == 0) m.won_at = static_cast<std::int64_t>(lease->created_at);
+    if (result) {
+      m.manifest_version = version;
+      m.manifest_at = height ? static_cast<std::int64_t>(*height) : 0;
+      m.last_error.clear();
+      m.unhealthy_since = -1;
+    } else {
+      m.last_error = result.error().message;
+    }
+  });
+  if (!saved && result) return saved;
   if (!result)
     return Error{"provider " + m_config.name + " cannot run lease " + text + ": " +
                      result.error().message,

@@ -1,8 +1,13 @@
 #include "sim/state_files.hpp"
 
-#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -41,6 +46,32 @@ Status write_file_atomic(const std::filesystem::path& file, std::string_view tex
   return ok();
 }
 
+FileLock::FileLock(const std::filesystem::path& path) : m_path(path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) {
+    m_errno = errno;
+    return;
+  }
+  while (::flock(m_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      m_errno = errno;
+      ::close(m_fd);
+      m_fd = -1;
+      return;
+    }
+  }
+}
+
+FileLock::~FileLock() {
+  if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+}
+
+Error FileLock::error() const {
+  return make_error(ErrorKind::failure, m_path.string() + ": cannot lock: " + std::strerror(m_errno));
+}
+
 Result<std::set<std::string>> FaultStore::offline() const {
   Result<std::string> text = read_small_file(m_file);
   if (!text) return text.error();
@@ -55,6 +86,8 @@ Result<std::set<std::string>> FaultStore::offline() const {
 }
 
 Status FaultStore::set_offline(const std::string& provider, bool offline) {
+  FileLock lock(m_file.string() + ".lock");
+  if (!lock) return lock.error();
   Result<std::set<std::string>> current = this->offline();
   if (!current) return current.error();
   if (offline) current->insert(provider);
@@ -97,6 +130,15 @@ Status ProviderMemoryStore::save(const ProviderMemory& memory) const {
                   {"unhealthy_since", m.unhealthy_since},
                   {"last_error", m.last_error}};
   return write_file_atomic(m_file, nlohmann::json{{"leases", leases}}.dump());
+}
+
+Status ProviderMemoryStore::update(const std::function<void(ProviderMemory&)>& change) const {
+  FileLock lock(m_file.string() + ".lock");
+  if (!lock) return lock.error();
+  Result<ProviderMemory> loaded = load();
+  ProviderMemory memory = loaded ? std::move(*loaded) : ProviderMemory{};  // a damaged file starts over
+  change(memory);
+  return save(memory);
 }
 
 } // namespace akt::sim

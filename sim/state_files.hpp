@@ -3,6 +3,7 @@
 // processes (the embedded shape runs providers inside whichever command needs them) and a
 // long-lived `akt sim serve` see the same provider state. Files are replaced atomically.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,6 +18,24 @@ namespace akt::sim {
 Result<std::string> read_small_file(const std::filesystem::path& file);
 // Writes `text` to a temporary file beside `file` and renames it over `file`.
 Status write_file_atomic(const std::filesystem::path& file, std::string_view text);
+
+// An exclusive flock(2) on `path` (created when missing), held while it lives: akt
+// processes that read, change and replace the same state file take turns.
+class FileLock {
+public:
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  // False when the lock file cannot be opened; `error()` says why.
+  explicit operator bool() const { return m_fd >= 0; }
+  Error error() const;
+
+private:
+  std::filesystem::path m_path;
+  int m_fd = -1;
+  int m_errno = 0;
+};
 
 // Which providers `akt sim fault NAME down` took offline. An offline provider does nothing:
 // no bids, no manifests, no withdrawals, no health checks; its leases stop being served.
@@ -50,6 +69,9 @@ public:
   explicit ProviderMemoryStore(std::filesystem::path file) : m_file(std::move(file)) {}
   Result<ProviderMemory> load() const;
   Status save(const ProviderMemory& memory) const;
+  // Applies `change` to the memory as it is in the file now and saves it, while holding
+  // the file's lock: another akt process's update of other leases is kept.
+  Status update(const std::function<void(ProviderMemory&)>& change) const;
   const std::filesystem::path& file() const { return m_file; }
 
 private:

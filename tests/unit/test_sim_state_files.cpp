@@ -1,11 +1,12 @@
-// The decision files that every akt process's providers write: decisions of several
-// processes on one deployment all survive.
+// The files that every akt process's providers share: decisions and provider memories
+// written by several processes at once all survive.
 #include <doctest/doctest.h>
 
 #include <string>
 #include <thread>
 
 #include "sim/decisions.hpp"
+#include "sim/state_files.hpp"
 #include "temp_dir.hpp"
 
 using namespace akt;
@@ -35,4 +36,26 @@ TEST_CASE("sim decisions: two stores on one folder (two processes) lose none of 
   Result<std::vector<sim::OrderDecision>> all = first.for_deployment("akash1tenant", 9);
   REQUIRE(all);
   CHECK(all->size() == 2 * k_each);
+}
+
+TEST_CASE("sim state files: two processes updating one provider's memory keep each other's leases") {
+  testing::TempDir dir{"akt-memory"};
+  sim::ProviderMemoryStore first(dir.path / "memory.json");
+  sim::ProviderMemoryStore second(dir.path / "memory.json");
+  constexpr int k_each = 100;
+  auto update = [](sim::ProviderMemoryStore& store, const std::string& prefix) {
+    for (int i = 0; i < k_each; ++i) {
+      REQUIRE(store.update([&](sim::ProviderMemory& memory) {
+        memory.leases[prefix + std::to_string(i)].manifest_version = "v" + std::to_string(i);
+      }));
+    }
+  };
+  std::thread a([&] { update(first, "a/"); });
+  std::thread b([&] { update(second, "b/"); });
+  a.join();
+  b.join();
+  Result<sim::ProviderMemory> memory = first.load();
+  REQUIRE(memory);
+  CHECK(memory->leases.size() == 2 * k_each);
+  CHECK(memory->leases.at("b/42").manifest_version == "v42");
 }
