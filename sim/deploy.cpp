@@ -206,6 +206,12 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
   bool created = false;
 
   Result<market::Deployment> existing = ledger.deployment(id);
+  // A dseq akt picked (milliseconds) may be taken by a deploy started in the same
+  // millisecond: take the next free one rather than updating someone else's deployment.
+  for (int tries = 0; !options.dseq && existing && tries < 1000; ++tries) {
+    outcome.id.dseq += 1;
+    existing = ledger.deployment(id);
+  }
   if (!existing && existing.error().kind != ErrorKind::not_found) return existing.error();
   if (existing) {
     if (existing->state == market::DeploymentState::closed)
@@ -232,9 +238,14 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
       outcome.action = DeployAction::updated;
     }
   } else {
-    say(hooks, "creating deployment " + std::to_string(id.dseq));
-    Result<ledger::TxReceipt> r = submit_as(
-        ledger, tenant, market::MsgCreateDeployment{id, input.groups, input.version, options.deposit});
+    Result<ledger::TxReceipt> r = make_error(ErrorKind::failure, "no attempt");
+    for (int tries = 0; tries < 100; ++tries) {
+      say(hooks, "creating deployment " + std::to_string(id.dseq));
+      r = submit_as(ledger, tenant, market::MsgCreateDeployment{id, input.groups, input.version, options.deposit});
+      // Another deploy may have taken the dseq since it was found free.
+      if (r || options.dseq || r.error().message.find("already exists") == std::string::npos) break;
+      outcome.id.dseq += 1;
+    }
     if (!r) return r.error();
     created = true;
   }

@@ -93,12 +93,13 @@ struct Market {
     return h;
   }
 
-  Result<sim::DeployOutcome> deploy(sim::DeployOptions options) {
+  // Deployment 7 unless the options say otherwise (nullopt: akt picks, from the clock).
+  Result<sim::DeployOutcome> deploy(sim::DeployOptions options, std::optional<std::uint64_t> dseq = 7) {
     sdl::CompileResult compiled = sdl::compile(k_sdl, "web.yaml");
     REQUIRE(compiled.ok());
     sim::DeployInput input{compiled.compiled->groups, sdl::manifest_json(compiled.compiled->manifest),
                            sdl::manifest_version(compiled.compiled->manifest), "web.yaml"};
-    options.dseq = 7;
+    options.dseq = dseq;
     return sim::deploy(*ledger, tenant, clock, input, options, hooks());
   }
 
@@ -179,4 +180,17 @@ TEST_CASE("sim deploy: a failing provider with no other bidder keeps its own err
   CHECK(outcome.error().kind == ErrorKind::provider);
   CHECK(outcome.error().message.find("simulated failure") != std::string::npos);
   CHECK(outcome.error().message.find("no other provider to try") != std::string::npos);
+}
+
+TEST_CASE("sim deploy: a dseq picked from the clock that is taken moves to the next free one") {
+  Market m;
+  m.add("steady", "1", 0.0);
+  const std::uint64_t now = static_cast<std::uint64_t>(m.clock.now_ms());
+  Result<sim::DeployOutcome> first = m.deploy({}, now);  // another deploy, same millisecond
+  REQUIRE_MESSAGE(first, (first ? "" : first.error().message));
+  Result<sim::DeployOutcome> second = m.deploy({}, std::nullopt);
+  REQUIRE_MESSAGE(second, (second ? "" : second.error().message));
+  CHECK(second->action == sim::DeployAction::created);
+  CHECK(second->id.dseq == now + 1);
+  CHECK(second->leases.size() == 1);
 }
