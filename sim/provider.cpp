@@ -3,19 +3,18 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "ledger/tx.hpp"
 #include "market/codec.hpp"
 #include "sdl/json.hpp"
 #include "sim/bid_engine.hpp"
 #include "util/hash.hpp"
+#include "util/parallel.hpp"
 
 namespace akt::sim {
 namespace {
@@ -409,14 +408,8 @@ Status Provider::reconcile(RoundReport& report) {
   // The leases of a closed deployment go together: Docker removes them concurrently.
   constexpr std::size_t k_parallel_leases = 4;
   std::vector<Status> results(gone.size(), ok());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < gone.size(); i = next++) results[i] = teardown(gone[i].first, gone[i].second);
-  };
-  std::vector<std::thread> workers;
-  for (std::size_t t = 1; t < std::min(gone.size(), k_parallel_leases); ++t) workers.emplace_back(work);
-  work();
-  for (std::thread& worker : workers) worker.join();
+  util::run_parallel(gone.size(), k_parallel_leases,
+                     [&](std::size_t i) { results[i] = teardown(gone[i].first, gone[i].second); });
   for (std::size_t i = 0; i < gone.size(); ++i) {
     if (!results[i]) report.errors.push_back("teardown " + gone[i].first + ": " + results[i].error().message);
     else report.torn_down.push_back(gone[i].first);

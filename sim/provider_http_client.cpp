@@ -1,14 +1,10 @@
 #include "sim/provider_client.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "ledger/http_client.hpp"
 #include "sim/provider_api.hpp"
+#include "util/fd.hpp"
 #include "util/hash.hpp"
 
 namespace akt::sim {
@@ -23,25 +19,6 @@ Error answer_error(const ledger::HttpClientResponse& response, const std::string
   Error e = ledger::http_error(response, url);
   if (response.status == 401 || response.status == 403) e.kind = ErrorKind::refused;
   return e;
-}
-
-// All of a command's input, which the provider API takes in one request.
-Result<std::string> read_exec_input(int fd) {
-  std::string input;
-  char buffer[16 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) return input;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return make_error(ErrorKind::failure, std::string("reading the command's input: ") + std::strerror(errno));
-    }
-    input.append(buffer, static_cast<std::size_t>(n));
-    if (input.size() > k_max_exec_input)
-      return make_error(ErrorKind::invalid, "the command's input exceeds " + std::to_string(k_max_exec_input >> 20) +
-                                                " MiB, the most a served provider takes; copy larger files with "
-                                                "the workload's own tools");
-  }
 }
 
 class HttpEndpoint final : public ProviderEndpoint {
@@ -135,8 +112,13 @@ public:
                                             "--stdin instead");
     nlohmann::json request{{"service", service}, {"argv", argv}, {"replica", io.replica}};
     if (io.stdin_fd >= 0) {
-      Result<std::string> input = read_exec_input(io.stdin_fd);
-      if (!input) return input.error();
+      // All of it: the provider API takes the input in one request.
+      Result<std::string> input = util::read_to_end(io.stdin_fd, k_max_exec_input);
+      if (!input && input.error().kind == ErrorKind::invalid)
+        return make_error(ErrorKind::invalid, "the command's input exceeds " + std::to_string(k_max_exec_input >> 20) +
+                                                  " MiB, the most a served provider takes; copy larger files with "
+                                                  "the workload's own tools");
+      if (!input) return make_error(ErrorKind::failure, "reading the command's input: " + input.error().message);
       request["stdin_hex"] = util::to_hex(reinterpret_cast<const std::uint8_t*>(input->data()), input->size());
     }
     std::string body = request.dump();

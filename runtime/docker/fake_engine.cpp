@@ -1,12 +1,10 @@
 #include "runtime/docker/fake_engine.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <limits>
 
 #include "runtime/docker/http_engine.hpp"
+#include "util/fd.hpp"
 
 namespace akt::runtime::docker {
 
@@ -443,14 +441,11 @@ Status FakeEngine::exec_start_attached(const std::string& exec_id, int input_fd,
                                        const std::optional<ConsoleSize>& size, const OutputFn& output) {
   std::string input;
   if (input_fd >= 0) {
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(input_fd, buffer, sizeof buffer)) != 0;) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return make_error(ErrorKind::failure, std::string("read input: ") + std::strerror(errno));
-      }
-      input.append(buffer, static_cast<std::size_t>(n));
+    Result<std::string> read = util::read_to_end(input_fd, std::numeric_limits<std::size_t>::max());
+    if (!read) {
+      return make_error(ErrorKind::failure, "read input: " + read.error().message);
     }
+    input = std::move(*read);
   }
   {
     std::lock_guard lock(m_mutex);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "util/hash.hpp"
+#include "util/parallel.hpp"
 
 namespace akt::runtime::docker {
 
@@ -142,23 +143,8 @@ constexpr std::size_t k_parallel = 8;
 // Runs work(i) for every i in [0, n) on up to k_parallel threads; the failure of the
 // lowest index wins so that errors do not depend on scheduling.
 Status for_each_parallel(std::size_t n, const std::function<Status(std::size_t)>& work) {
-  if (n <= 1) {
-    return n == 1 ? work(0) : ok();
-  }
   std::vector<Status> results(n, ok());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
-      results[i] = work(i);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < std::min(n, k_parallel); ++t) {
-    threads.emplace_back(worker);
-  }
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
+  util::run_parallel(n, k_parallel, [&](std::size_t i) { results[i] = work(i); });
   for (Status& result : results) {
     if (!result) {
       return result;
@@ -458,28 +444,19 @@ Status LeaseRuntime::deploy(const LeaseRef& lease, const sdl::ManifestGroup& gro
   // A new lease network takes the engine ~100 ms (its firewall rules). Containers name
   // their network and the engine resolves it only when they start, so the network is
   // created while images are checked and containers created, and every start waits for it.
+  // std::async's shared state waits for the creation when the last future goes, so an
+  // early return does not leave it running.
   std::shared_future<Status> network_ready;
-  std::thread network_creator;
   if (networks->empty()) {
-    std::packaged_task<Status()> create([&] {
-      auto created = m_engine.network_create(prefix, labels);
-      return created ? ok() : Status(created.error());
-    });
-    network_ready = create.get_future().share();
-    network_creator = std::thread(std::move(create));
+    network_ready = std::async(std::launch::async, [&]() -> Status {
+                      auto created = m_engine.network_create(prefix, labels);
+                      return created ? ok() : Status(created.error());
+                    }).share();
   } else {
     std::promise<Status> exists;
     exists.set_value(ok());
     network_ready = exists.get_future().share();
   }
-  struct JoinOnExit {
-    std::thread& thread;
-    ~JoinOnExit() {
-      if (thread.joinable()) {
-        thread.join();
-      }
-    }
-  } join_network_creator{network_creator};
   for (const auto& [service, specs] : plan) {
     if (!specs.empty()) {
       if (Status image = ensure_image(*service); !image) {
@@ -726,14 +703,10 @@ Status LeaseRuntime::logs(const LeaseRef& lease, const LeaseLogOptions& options,
     }
     return ok();
   }
+  // Every container is followed at once: a follow ends only when told to.
   std::vector<Status> results(containers->size(), ok());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < containers->size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = follow_one((*containers)[i]); });
-  }
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
+  util::run_parallel(containers->size(), containers->size(),
+                     [&](std::size_t i) { results[i] = follow_one((*containers)[i]); });
   for (const Status& status : results) {
     if (!status && !not_found(status)) {
       return status;
