@@ -34,25 +34,6 @@ struct RawConnection {
   curl_socket_t socket;
   bool tls;
 
-  Status send_all(std::string_view bytes) const {
-    while (!bytes.empty()) {
-      std::size_t sent = 0;
-      const CURLcode code = curl_easy_send(handle, bytes.data(), bytes.size(), &sent);
-      if (code == CURLE_AGAIN) {
-        pollfd writable{static_cast<int>(socket), POLLOUT, 0};
-        if (::poll(&writable, 1, 30'000) == 0) {
-          return make_error(ErrorKind::provider, "the engine took no input for 30 s");
-        }
-        continue;
-      }
-      if (code != CURLE_OK) {
-        return make_error(ErrorKind::provider, std::string("sending to the engine: ") + curl_easy_strerror(code));
-      }
-      bytes.remove_prefix(sent);
-    }
-    return ok();
-  }
-
   // Sends what the socket takes now: the count sent, 0 when it is full.
   Result<std::size_t> try_send(std::string_view bytes) const {
     std::size_t sent = 0;
@@ -64,6 +45,24 @@ struct RawConnection {
       return make_error(ErrorKind::provider, std::string("sending to the engine: ") + curl_easy_strerror(code));
     }
     return sent;
+  }
+
+  // Sends all of `bytes`, waiting while the socket is full.
+  Status send_all(std::string_view bytes) const {
+    while (!bytes.empty()) {
+      Result<std::size_t> sent = try_send(bytes);
+      if (!sent) {
+        return sent.error();
+      }
+      if (*sent == 0) {
+        pollfd writable{static_cast<int>(socket), POLLOUT, 0};
+        if (::poll(&writable, 1, 30'000) == 0) {
+          return make_error(ErrorKind::provider, "the engine took no input for 30 s");
+        }
+      }
+      bytes.remove_prefix(*sent);
+    }
+    return ok();
   }
 
   // Appends what has arrived, waiting up to `timeout_ms` for something when nothing has
@@ -759,16 +758,16 @@ public:
     }
 
     bool stopped = false;
-    StreamDemuxer demuxer([&](StreamKind kind, std::string_view payload) {
+    auto emit = [&](StreamKind kind, std::string_view payload) {
       if (!stopped && output && !output(kind, payload)) {
         stopped = true;
       }
-    });
+    };
+    StreamDemuxer demuxer(emit);
+    // A terminal's output is one raw stream; otherwise it comes in stdout/stderr frames.
     auto deliver = [&](std::string_view bytes) -> Status {
       if (tty) {
-        if (!stopped && output && !output(StreamKind::stdout_, bytes)) {
-          stopped = true;
-        }
+        emit(StreamKind::stdout_, bytes);
         return ok();
       }
       return demuxer.feed(bytes);
