@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <tuple>
 
@@ -90,12 +88,9 @@ namespace {
 Result<std::vector<OrderDecision>> read_decisions(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::vector<OrderDecision>{};
-  if (std::filesystem::file_size(file, ec) > k_max_file_bytes)
-    return make_error(ErrorKind::failure, file.string() + ": decision file too large");
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return decisions_from_json(buffer.str());
+  Result<std::string> text = read_small_file(file, k_max_file_bytes);
+  if (!text) return text.error();
+  return decisions_from_json(*text);
 }
 
 } // namespace
@@ -120,16 +115,7 @@ Status FileDecisionStore::record(const OrderDecision& decision) {
   Result<std::vector<OrderDecision>> existing = read_decisions(file);
   std::vector<OrderDecision> list = existing ? std::move(*existing) : std::vector<OrderDecision>{};
   upsert(list, decision);
-  std::filesystem::path tmp = file;
-  tmp += ".tmp." + decision.provider;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << decision_to_json(list);
-    if (!out) return make_error(ErrorKind::failure, tmp.string() + ": cannot write");
-  }
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return make_error(ErrorKind::failure, file.string() + ": " + ec.message());
-  return ok();
+  return write_file_atomic(file, decision_to_json(list));
 }
 
 Status MemoryDecisionStore::record(const OrderDecision& decision) {

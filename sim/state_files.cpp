@@ -13,16 +13,13 @@
 #include <system_error>
 
 namespace akt::sim {
-namespace {
-constexpr std::uintmax_t k_max_state_bytes = 32u << 20;
-}
 
-Result<std::string> read_small_file(const std::filesystem::path& file) {
+Result<std::string> read_small_file(const std::filesystem::path& file, std::uintmax_t max_bytes) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::string{};
   std::uintmax_t size = std::filesystem::file_size(file, ec);
   if (ec) return make_error(ErrorKind::failure, file.string() + ": " + ec.message());
-  if (size > k_max_state_bytes) return make_error(ErrorKind::failure, file.string() + ": file too large");
+  if (size > max_bytes) return make_error(ErrorKind::failure, file.string() + ": file too large");
   std::ifstream in(file, std::ios::binary);
   if (!in) return make_error(ErrorKind::failure, file.string() + ": cannot read");
   std::stringstream buffer;

@@ -14,8 +14,11 @@
 
 namespace akt::sim {
 
-// Reads a whole small file; a missing file is an empty string, an oversized one an error.
-Result<std::string> read_small_file(const std::filesystem::path& file);
+inline constexpr std::uintmax_t k_max_state_bytes = 32u << 20;
+
+// Reads a whole small file; a missing file is an empty string, one over `max_bytes` an
+// error.
+Result<std::string> read_small_file(const std::filesystem::path& file, std::uintmax_t max_bytes = k_max_state_bytes);
 // Writes `text` to a temporary file beside `file` and renames it over `file`.
 Status write_file_atomic(const std::filesystem::path& file, std::string_view text);
 
