@@ -240,6 +240,7 @@ BnPtr secret_scalar(const util::Bytes& secret) {
   return d;
 }
 
+#ifndef AKT_HAVE_SECP256K1
 // d·G in compressed form, computed by OpenSSL.
 util::Bytes openssl_public_point(const BIGNUM* d) {
   const Curve& c = curve();
@@ -253,6 +254,7 @@ util::Bytes openssl_public_point(const BIGNUM* d) {
     openssl_bug("point2oct");
   return pub;
 }
+#endif
 
 #ifdef AKT_HAVE_SECP256K1
 // Signing gets a context of its own, blinded once with fresh randomness against timing
@@ -333,7 +335,7 @@ Signature PrivateKey::sign_digest(const std::array<std::uint8_t, 32>& digest) co
 Signature PrivateKey::sign_digest_openssl(const std::array<std::uint8_t, 32>& digest) const {
   BnPtr d = secret_scalar(m_impl->secret);
   if (!d) openssl_bug("secret out of range");
-  util::Bytes pub = openssl_public_point(d.get());
+  const CompressedPubKey& pub = m_public.bytes();  // derived when the key was loaded
   std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp256k1", 0) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1 ||
