@@ -159,7 +159,6 @@ Result<Chosen> choose(const market::Order& order, const Collected& collected, co
 struct NewLease {
   std::size_t index = 0;               // in DeployOutcome::leases
   std::optional<Error> failure;        // its provider could not take the manifest
-  std::set<market::Address> tried;     // providers that failed the group in this run
 };
 
 // One failure as it was; several as the list of providers tried.
@@ -313,10 +312,9 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
   // bids again and takes the best one from a provider not yet tried.
   auto replace = [&](NewLease& attempt, const Error& error) -> Status {
     LeaseOutcome& lo = outcome.leases[attempt.index];
-    attempt.tried.insert(lo.lease.id.provider);
     lo.replaced.push_back(FailedLease{lo.lease.id, error.message});
     Error final_error{attempts_text(lo), std::nullopt, {}, error.kind};
-    if (!provider_side(error) || attempt.tried.size() >= options.attempts || clock.now_ms() >= deadline)
+    if (!provider_side(error) || lo.replaced.size() >= options.attempts || clock.now_ms() >= deadline)
       return final_error;
     say(hooks, error.message + "\nclosing lease " + market::to_string(lo.lease.id) +
                    " and trying the next bid for group " + lo.group);
@@ -336,7 +334,9 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
     }
     Result<market::State> state = ledger.snapshot();
     if (!state) return state.error();
-    Result<Chosen> chosen = choose(*order, *collected, *state, options, wanted, attempt.tried);
+    std::set<market::Address> tried;  // providers that failed the group in this run
+    for (const FailedLease& failed : lo.replaced) tried.insert(failed.lease.provider);
+    Result<Chosen> chosen = choose(*order, *collected, *state, options, wanted, tried);
     if (!chosen) {
       final_error.message += "\nno other provider to try: " + chosen.error().message;
       return final_error;
@@ -356,7 +356,7 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
       Result<Chosen> chosen = choose(order, *collected, *state, options, wanted, {});
       if (!chosen) return fail(chosen.error());
       outcome.leases.emplace_back();
-      fresh.push_back(NewLease{outcome.leases.size() - 1, std::nullopt, {}});
+      fresh.push_back(NewLease{outcome.leases.size() - 1, std::nullopt});
       if (Status s = take(*chosen, fresh.back()); !s) return fail(s.error());
     }
   }
