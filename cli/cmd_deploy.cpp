@@ -157,12 +157,7 @@ sim::DeployHooks deploy_hooks(SimSession& session, const ledger::PrivateKey& ten
   sim::DeployHooks hooks;
   hooks.provider_round = [&session] { run_provider_round(session); };
   hooks.responders = [&session]() -> std::size_t {
-    if (!session.served && session.market) {
-      std::size_t online = 0;
-      for (sim::Provider* p : session.market->providers())
-        if (!session.market->is_offline(*p) && p->config().online) ++online;
-      return online;
-    }
+    if (!session.served && session.market) return session.market->answering();
     Result<std::vector<market::Provider>> providers = session.ledger->providers();
     return providers ? providers->size() : 0;
   };

@@ -79,15 +79,31 @@ bool Marketplace::is_offline(const Provider& provider) const {
   return offline && (offline->count(provider.name()) || offline->count(provider.address()));
 }
 
-Result<RoundReport> Marketplace::round(Provider& provider) { return provider.round(is_offline(provider)); }
+Result<RoundReport> Marketplace::round(Provider& provider) {
+  Result<RoundReport> report = provider.round(is_offline(provider));
+  if (report && report->offline) m_offline_last_round.insert(&provider);
+  else m_offline_last_round.erase(&provider);
+  return report;
+}
+
+std::size_t Marketplace::answering() const {
+  std::size_t out = 0;
+  for (const std::unique_ptr<Provider>& p : m_providers)
+    if (p->config().online && !is_offline(*p) && !m_offline_last_round.count(p.get())) ++out;
+  return out;
+}
 
 std::vector<std::pair<std::string, Result<RoundReport>>> Marketplace::round() {
   // One copy of the ledger for every provider of the round, not one each: on a ledger of
   // many deployments the copy is most of a round.
   Result<market::State> market = m_ledger.snapshot();
   std::vector<std::pair<std::string, Result<RoundReport>>> out;
-  for (const std::unique_ptr<Provider>& provider : m_providers)
-    out.emplace_back(provider->name(), provider->round(is_offline(*provider), market ? &*market : nullptr));
+  for (const std::unique_ptr<Provider>& provider : m_providers) {
+    Result<RoundReport> report = provider->round(is_offline(*provider), market ? &*market : nullptr);
+    if (report && report->offline) m_offline_last_round.insert(provider.get());
+    else m_offline_last_round.erase(provider.get());
+    out.emplace_back(provider->name(), std::move(report));
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ public:
   std::vector<Provider*> providers();
   Provider* find(std::string_view name_or_address);
   bool is_offline(const Provider& provider) const;
+  // Providers that can answer an order now: online in sim.yaml, not marked down, and not
+  // offline (a reliability draw) in the latest round. A deploy waits for no one else.
+  std::size_t answering() const;
 
   const NetworkConfig& network() const { return m_network; }
   DecisionStore& decisions() { return m_decisions; }
@@ -66,6 +70,7 @@ private:
   PosixProcessRunner m_scripts;
   std::unique_ptr<runtime::docker::LeaseRuntime> m_runtime;
   std::vector<std::unique_ptr<Provider>> m_providers;
+  std::set<const Provider*> m_offline_last_round;
 };
 
 } // namespace akt::sim
