@@ -96,6 +96,46 @@ void BM_ledger_submit_batch(benchmark::State& state) {
 }
 BENCHMARK(BM_ledger_submit_batch)->Arg(1000)->Iterations(19)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The two halves of a batch, each on one thread: checking (encoding, signature,
+// hash) of transactions that need no state, and applying transactions checked before.
+void BM_ledger_check(benchmark::State& state) {
+  Pool pool(500, 4);
+  for (auto _ : state) {
+    const SignedTx& tx = pool.txs[pool.next++ % pool.txs.size()];
+    benchmark::DoNotOptimize(pool.ledger->check(tx));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ledger_check)->Unit(benchmark::kMicrosecond);
+
+void BM_ledger_apply_checked(benchmark::State& state) {
+  const std::size_t batch = static_cast<std::size_t>(state.range(0));
+  Pool pool(500, 40);
+  std::vector<std::optional<Result<CheckedTx>>> checked;
+  for (const SignedTx& tx : pool.txs) checked.push_back(pool.ledger->check(tx));
+  std::size_t accepted = 0;
+  for (auto _ : state) {
+    if (pool.next + batch > pool.txs.size()) {
+      state.SkipWithError("transaction pool exhausted");
+      break;
+    }
+    auto from = static_cast<std::ptrdiff_t>(pool.next);
+    auto to = static_cast<std::ptrdiff_t>(pool.next + batch);
+    std::vector<SignedTx> slice(pool.txs.begin() + from, pool.txs.begin() + to);
+    std::vector<std::optional<Result<CheckedTx>>> verdicts(checked.begin() + from, checked.begin() + to);
+    pool.next += batch;
+    Result<BatchResult> results = pool.ledger->submit_checked(slice, verdicts);
+    if (!results) {
+      state.SkipWithError(results.error().message.c_str());
+      break;
+    }
+    for (const Result<TxReceipt>& r : *results) accepted += r ? 1 : 0;
+  }
+  if (accepted != pool.next) state.SkipWithError("a transaction was refused");
+  state.SetItemsProcessed(static_cast<std::int64_t>(accepted));
+}
+BENCHMARK(BM_ledger_apply_checked)->Arg(1000)->Iterations(19)->Unit(benchmark::kMillisecond);
+
 // One transaction per SQLite commit (synchronous=FULL): bounded by the disk's fsync.
 void BM_ledger_submit_one(benchmark::State& state) {
   Pool pool(50, 4);
