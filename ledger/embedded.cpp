@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -387,14 +388,11 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   std::mutex claims;
   std::size_t front = 0;
   std::size_t back = n;
-  // Applying costs about half of checking, so the applying thread takes at most this
-  // share of the checks (from the back); more, and it falls behind its workers.
-  const std::size_t back_floor = n - n / (2 * (helpers + 1));
   auto claim = [&](bool from_back) -> std::optional<std::size_t> {
     std::lock_guard claim_lock(claims);
     while (front < back && checked[front]) ++front;
     while (front < back && checked[back - 1]) --back;
-    if (front >= back || (from_back && back <= back_floor)) return std::nullopt;
+    if (front >= back) return std::nullopt;
     return from_back ? --back : front++;
   };
   auto check = [&](std::size_t i) {
@@ -409,6 +407,23 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
       while (std::optional<std::size_t> i = claim(false)) check(*i);
     });
   }
+  // The applying thread's fair share of the checks: with checks of c and applies of a
+  // (as it measures them, so cores that slow each other down are accounted for) and h
+  // workers, everyone ends together when it checks n(c - h·a) / (c(h + 1)). More, and
+  // the workers idle while it catches up; less, and it idles while they check.
+  using Stopwatch = std::chrono::steady_clock;
+  double check_seconds = 0.0;
+  double apply_seconds = 0.0;
+  std::size_t own_checks = 0;
+  std::size_t applied = 0;
+  auto may_help = [&] {
+    if (helpers == 0) return true;
+    if (own_checks == 0 || applied == 0) return own_checks < n / (2 * (helpers + 1));
+    double c = check_seconds / static_cast<double>(own_checks);
+    double a = apply_seconds / static_cast<double>(applied);
+    double share = (c - helpers * a) / (c * (helpers + 1));
+    return static_cast<double>(own_checks) < share * static_cast<double>(n);
+  };
 
   Result<sqlite::Transaction> db_tx = sqlite::Transaction::begin(m_impl->store.db());
   if (!db_tx) return db_tx.error();
@@ -419,16 +434,25 @@ Result<BatchResult> EmbeddedLedger::submit_checked(const std::vector<SignedTx>& 
   for (std::size_t i = 0; i < n; ++i) {
     while (!ready[i].load(std::memory_order_acquire)) {
       // Transaction i itself is unclaimed only when no worker runs ahead: take it.
-      std::optional<std::size_t> help = claim(/*from_back=*/helpers > 0);
-      if (help) check(*help);
-      else ready[i].wait(false, std::memory_order_acquire);
+      std::optional<std::size_t> help = may_help() ? claim(/*from_back=*/helpers > 0) : std::nullopt;
+      if (help) {
+        Stopwatch::time_point started = Stopwatch::now();
+        check(*help);
+        check_seconds += std::chrono::duration<double>(Stopwatch::now() - started).count();
+        ++own_checks;
+      } else {
+        ready[i].wait(false, std::memory_order_acquire);
+      }
     }
     const Result<CheckedTx>& verdict = checked[i] ? *checked[i] : *verified[i];
     if (!verdict) {
       out.push_back(verdict.error());
       continue;
     }
+    Stopwatch::time_point started = Stopwatch::now();
     Result<TxReceipt> receipt = m_impl->apply_verified(txs[i], *verdict, height);
+    apply_seconds += std::chrono::duration<double>(Stopwatch::now() - started).count();
+    ++applied;
     if (!receipt && m_impl->dirty) return receipt.error();  // storage failure: nothing commits
     out.push_back(std::move(receipt));
   }
