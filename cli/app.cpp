@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <optional>
@@ -21,6 +23,27 @@ std::filesystem::path Context::home() const {
     return std::filesystem::path(user_home) / ".akt";
   return ".akt";
 }
+
+namespace {
+
+// CLI11 reads "-1" into an unsigned option as its largest value, and so too a number
+// past 64 bits: either would quietly address some other deployment or group.
+void refuse_signs_and_overflow(CLI::App& app) {
+  CLI::Validator whole_number(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+          return "expected a whole number (0 or more), got \"" + text + "\"";
+        return {};
+      },
+      "");
+  for (CLI::Option* option : app.get_options())
+    if (option->get_type_name() == "UINT") option->check(whole_number);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_signs_and_overflow(*sub);
+}
+
+} // namespace
 
 int run(int argc, char** argv) {
   Context ctx;
@@ -42,6 +65,7 @@ int run(int argc, char** argv) {
   app.add_flag("-y,--yes", ctx.global.yes, "Answer yes to every prompt");
 
   register_commands(app, ctx);
+  refuse_signs_and_overflow(app);
 
   // Arguments end up in signed transactions and JSON, which carry only UTF-8 text.
   for (int i = 1; i < argc; ++i) {
