@@ -466,6 +466,10 @@ struct Visitor {
     if (host_uri.empty() || host_uri.size() > k_max_text) {
       return invalid("a provider needs a host URI of 1 to 1024 characters");
     }
+    if (std::optional<std::string> problem = host_uri_problem(host_uri)) {
+      return invalid("host URI \"" + host_uri + "\" is not valid: " + *problem +
+                     "; write it like https://provider.example.com:8443");
+    }
     if (info.email.size() > k_max_text || info.website.size() > k_max_text) {
       return invalid("a provider's email and website are at most 1024 characters");
     }

@@ -9,6 +9,49 @@ std::string to_string(const GroupId& id) { return to_string(id.deployment()) + "
 std::string to_string(const OrderId& id) { return to_string(id.group()) + "/" + std::to_string(id.oseq); }
 std::string to_string(const BidId& id) { return to_string(id.order()) + "/" + id.provider; }
 
+std::optional<std::string> host_uri_problem(std::string_view uri) {
+  auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (char c : uri)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ' ') return "it contains a space or a control character";
+  std::size_t colon = uri.find(':');
+  bool has_scheme = colon != std::string_view::npos && colon > 0 && is_alpha(uri[0]);
+  for (std::size_t i = 1; has_scheme && i < colon; ++i)
+    has_scheme = is_alpha(uri[i]) || is_digit(uri[i]) || uri[i] == '+' || uri[i] == '-' || uri[i] == '.';
+  if (!has_scheme) return "it is not an absolute URI (no scheme)";
+  std::string scheme(uri.substr(0, colon));
+  for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (scheme != "http" && scheme != "https") return "its scheme is " + scheme + "; a provider is reached over https (or http)";
+  std::string_view rest = uri.substr(colon + 1);
+  rest = rest.substr(0, rest.find('#'));
+  rest = rest.substr(0, rest.find('?'));
+  if (rest.substr(0, 2) != "//") return "it names no host";
+  rest.remove_prefix(2);
+  std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) return "it has a path (" + std::string(rest.substr(slash)) + "); a host URI ends after the port";
+  if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "its IPv6 host has no closing ]";
+    host = authority.substr(0, close + 1);
+    port = authority.substr(close + 1);
+    if (!port.empty() && port.front() != ':') return "only a port may follow its IPv6 host";
+  } else if (std::size_t last = authority.rfind(':'); last != std::string_view::npos) {
+    host = authority.substr(0, last);
+    port = authority.substr(last);
+  }
+  if (!port.empty()) {
+    port.remove_prefix(1);
+    for (char c : port)
+      if (!is_digit(c)) return "its port \"" + std::string(port) + "\" is not a number";
+  }
+  if (host.empty()) return "it names no host";
+  return std::nullopt;
+}
+
 std::string account_id(const DeploymentId& id) { return "deployment/" + to_string(id); }
 std::string account_id(const BidId& id) { return "bid/" + to_string(id); }
 

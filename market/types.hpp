@@ -213,6 +213,11 @@ struct Account {
   friend bool operator==(const Account&, const Account&) = default;
 };
 
+// What keeps `uri` from being a provider's host URI, as the network's provider module
+// sees it: absolute, http or https, a host (with an optional numeric port) and no path.
+// Nothing when it is one.
+std::optional<std::string> host_uri_problem(std::string_view uri);
+
 std::string account_id(const DeploymentId& id);  // "deployment/owner/dseq"
 std::string account_id(const BidId& id);         // "bid/owner/dseq/gseq/oseq/provider"
 

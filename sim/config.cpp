@@ -13,6 +13,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "market/types.hpp"
 #include "util/utf8.hpp"
 
 namespace akt::sim {
@@ -326,7 +327,12 @@ void read_provider(Reader& r, const YAML::Node& node, const std::string& path, P
   else r.fail(node, path, "missing key \"name\"");
   if (node["key"]) r.scalar(node["key"], path + ".key", p.key);
   else p.key = p.name;
-  if (node["host_uri"]) r.scalar(node["host_uri"], path + ".host_uri", p.host_uri);
+  if (node["host_uri"]) {
+    r.scalar(node["host_uri"], path + ".host_uri", p.host_uri);
+    if (std::optional<std::string> problem = market::host_uri_problem(p.host_uri); problem && !p.host_uri.empty())
+      r.fail(node["host_uri"], path + ".host_uri",
+             "\"" + p.host_uri + "\" is not a host URI: " + *problem + " (write it like http://127.0.0.1:8443)");
+  }
   if (node["online"]) r.boolean(node["online"], path + ".online", p.online);
   if (node["attributes"]) r.attributes(node["attributes"], path + ".attributes", p.attributes);
   if (const YAML::Node sigs = node["signatures"]) {

@@ -381,3 +381,22 @@ TEST_CASE("market: faucet") {
   CHECK(refused_unchanged(m, MsgFund{"akash1new", {"uakt", 5}}, "akash1new").kind == ErrorKind::refused);
   m.check();
 }
+
+TEST_CASE("market: a provider's host URI is absolute, http or https, with a host and no path") {
+  for (const char* good : {"https://provider.example.com:8443", "http://127.0.0.1:8443", "HTTPS://p.example",
+                           "https://[::1]:8443", "https://user@p.example:8443", "https://p.example:8443?x=1"})
+    CHECK_MESSAGE(!host_uri_problem(good), good);
+  for (const char* bad : {"notauri", "provider.example.com:8443", "ftp://p.example", "https:p.example", "https://",
+                          "https://:8443", "https://p.example:8443/", "https://p.example/api", "https://p.example:port",
+                          "https://p .example", "https://[::1", "1http://p.example"})
+    CHECK_MESSAGE(host_uri_problem(bad), bad);
+
+  Market m;
+  Address p = "akash1hosturi";
+  REQUIRE(mint(m.state, p, {"uakt", 1'000'000}));
+  Error e = refused_unchanged(m, MsgRegisterProvider{"provider.example.com:8443", {}, {}}, p);
+  CHECK(e.kind == ErrorKind::invalid);
+  CHECK(e.message.find("https://provider.example.com:8443") != std::string::npos);
+  must(m.run(MsgRegisterProvider{"https://p.example:8443", {}, {}}, p));
+  CHECK(refused_unchanged(m, MsgUpdateProvider{"https://p.example:8443/v1", {}, {}}, p).kind == ErrorKind::invalid);
+}

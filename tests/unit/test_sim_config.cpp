@@ -91,6 +91,7 @@ TEST_CASE("sim::parse_config is strict and says where") {
     CHECK_FALSE(parse_config("providers:\n  - name: a\n    online: yes\n", "x"));
     CHECK_FALSE(parse_config("providers:\n  - name: a\n    pricing: {rates: {cpu: \"-1\"}}\n", "x"));
     CHECK_FALSE(parse_config("providers:\n  - name: a\n  - name: a\n", "x"));
+    CHECK_FALSE(parse_config("providers:\n  - name: a\n    host_uri: localhost:8443\n", "x"));
     CHECK_FALSE(parse_config("providers:\n  - name: a\n    nodes:\n      - {name: n, cpu: 1, memory: 1Gi, gpus: "
                              "[{id: \"0\", model: a}, {id: \"0\", model: a}]}\n",
                              "x"));
