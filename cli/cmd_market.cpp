@@ -177,7 +177,7 @@ Result<market::LeaseId> resolve_lease(ledger::Ledger& ledger, const market::Addr
   ledger::LeaseFilter filter;
   filter.owner = owner;
   filter.dseq = f.dseq;
-  filter.provider = f.provider;
+  if (!f.provider.empty()) filter.provider = f.provider;
   if (f.gseq) filter.gseq = f.gseq;
   if (f.oseq) filter.oseq = f.oseq;
   Result<std::vector<market::Lease>> leases = ledger.leases(filter);
@@ -187,10 +187,13 @@ Result<market::LeaseId> resolve_lease(ledger::Ledger& ledger, const market::Addr
   for (const auto& l : *leases) if (l.state == market::LeaseState::active) active.push_back(l);
   const std::vector<market::Lease>& pick = active.empty() ? *leases : active;
   if (pick.empty()) {
-    return make_error(ErrorKind::not_found, fmt::format("no lease from {} on deployment {}/{}", f.provider, owner, f.dseq));
+    std::string from = f.provider.empty() ? "" : " from " + f.provider;
+    return make_error(ErrorKind::not_found, fmt::format("no lease{} on deployment {}/{}", from, owner, f.dseq));
   }
   if (pick.size() > 1) {
-    return make_error(ErrorKind::invalid, "several leases match: pass --gseq and --oseq");
+    std::string which;
+    for (const market::Lease& l : pick) which += "\n  " + market::to_string(l.id);
+    return make_error(ErrorKind::invalid, "several leases match; pick one with --provider, --gseq and --oseq:" + which);
   }
   return pick.front().id;
 }
@@ -679,7 +682,8 @@ void add_lease(CLI::App& app, Context& ctx) {
   auto add_lease_flags = [](CLI::App* sub, IdFlags& f, bool provider_required) {
     add_owner(sub, f);
     add_dseq(sub, f);
-    auto* p = sub->add_option("--provider", f.provider, "Provider address");
+    auto* p = sub->add_option("--provider", f.provider,
+                              provider_required ? "Provider address" : "Provider address (default: the only active lease)");
     if (provider_required) p->required();
     sub->add_option("--gseq", f.gseq, "Group sequence (when several match)");
     sub->add_option("--oseq", f.oseq, "Order sequence (when several match)");
@@ -728,7 +732,7 @@ void add_lease(CLI::App& app, Context& ctx) {
   auto show_args = std::make_shared<IdFlags>();
   auto* show = cmd->add_subcommand("show", "Show one lease and its payment");
   show->fallthrough();
-  add_lease_flags(show, *show_args, true);
+  add_lease_flags(show, *show_args, false);
   show->callback([show_args, &ctx] {
     ctx.selected = [show_args, &ctx] {
       return with_ledger(ctx, [&](ledger::Ledger& ledger) {
@@ -761,7 +765,7 @@ void add_lease(CLI::App& app, Context& ctx) {
   auto close_args = std::make_shared<IdFlags>();
   auto* close = cmd->add_subcommand("close", "Close a lease (the group re-opens an order)");
   close->fallthrough();
-  add_lease_flags(close, *close_args, true);
+  add_lease_flags(close, *close_args, false);
   close->callback([close_args, &ctx] {
     ctx.selected = [close_args, &ctx] {
       return with_ledger(ctx, [&](ledger::Ledger& ledger) {
