@@ -162,8 +162,11 @@ void add_provider_hooks(CLI::App& app, Context& ctx) {
       return false;
     };
     bool deployment_closed = chosen("deployment", "close");
+    // Commands that open orders are followed by a round too, so that `bids list` right
+    // after `deployment create` shows the providers' bids or their reasons for none.
     if (!(deployment_closed || chosen("lease", "close") || chosen("ledger", "advance") ||
-          chosen("group", "close") || chosen("group", "pause")))
+          chosen("group", "close") || chosen("group", "pause") || chosen("group", "start") ||
+          chosen("deployment", "create") || chosen("deployment", "update")))
       return;
     if (!ctx.selected) return;
     Command inner = std::move(ctx.selected);

@@ -31,6 +31,39 @@ set +e
 set -e
 [ "$rc" -eq 3 ] || fail "unknown provider exit $rc, want 3"
 
+# In the embedded shape the providers act after a command that opens an order, so the
+# bids (or each provider's reason for none) are there for `bids list` straight away.
+cat > "$home/one.yaml" <<'YAML'
+version: "2.0"
+services:
+  web:
+    image: busybox
+    expose:
+      - {port: 80, as: 80, to: [{global: true}]}
+profiles:
+  compute:
+    web: {resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}}
+  placement:
+    dc: {pricing: {web: {denom: uakt, amount: 10000}}}
+deployment:
+  web: {dc: {profile: web, count: 1}}
+YAML
+"$AKT" keys add tenant >/dev/null || fail "keys add"
+"$AKT" ledger fund tenant 100000000uakt >/dev/null || fail "fund"
+"$AKT" deployment create "$home/one.yaml" --from tenant --dseq 7 >/dev/null 2>&1 || fail "deployment create"
+bids=$("$AKT" -o json bids list --from tenant --dseq 7 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$bids" -ge 1 ] || fail "no bids listed right after deployment create"
+
+# A host URI the network would refuse is refused in sim.yaml, where it is written.
+cp "$home/sim.yaml" "$home/sim.yaml.good"
+sed -i '0,/^    host_uri: .*/s//    host_uri: 127.0.0.1:8443/' "$home/sim.yaml"
+set +e
+err=$("$AKT" sim show 2>&1 >/dev/null); rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "bad host_uri exit $rc, want 2"
+case "$err" in *"providers[0].host_uri"*"is not a host URI"*) ;; *) fail "host_uri message: $err" ;; esac
+cp "$home/sim.yaml.good" "$home/sim.yaml"
+
 # A typo in the file is refused with its position.
 sed -i 's/^    host_uri:/    host_url:/' "$home/sim.yaml"
 set +e
