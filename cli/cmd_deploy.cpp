@@ -66,7 +66,7 @@ Result<sim::DeployOptions> deploy_options(const DeployFlags& f, const CLI::App& 
     o.selection = sim::Selection::cheapest;
   } else if (how == "policy" && f.select.size() == 2) {
     std::ifstream in(f.select[1]);
-    if (!in) return make_error(ErrorKind::invalid, "--select policy: cannot read \"" + f.select[1] + "\"");
+    if (!in) return make_error(ErrorKind::not_found, "--select policy: cannot read \"" + f.select[1] + "\"");
     std::stringstream text;
     text << in.rdbuf();
     Result<market::Policy> policy = market::parse_policy(text.str(), f.select[1]);

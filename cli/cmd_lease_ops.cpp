@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <optional>
 
 #include "cli/context.hpp"
@@ -171,7 +172,7 @@ int run_events(Context& ctx, const LeaseFlags& f) {
   }
   for (const ledger::EventRecord& r : page->events)
     if (market::concerns(r.event, o->lease) || r.event.gseq == 0)
-      fmt::print("height {}: {}\n", r.event.height, market::describe(r.event));
+      fmt::print("{}\n", market::describe(r.event));
   if (containers)
     for (const runtime::docker::LeaseEvent& e : *containers)
       fmt::print("container {}-{}: {}{}\n", e.service, e.replica, e.action,
@@ -307,7 +308,7 @@ void add_lease_ops_commands(CLI::App& app, Context& ctx) {
   add_lease_flags(logs_cmd, logs->lease);
   logs_cmd->add_option("--service", logs->service, "Only this service");
   logs_cmd->add_flag("-f,--follow", logs->follow, "Keep streaming");
-  logs_cmd->add_option("--tail", logs->tail, "Only the last N lines");
+  logs_cmd->add_option("--tail", logs->tail, "Only the last N lines")->check(CLI::Range(0, std::numeric_limits<int>::max()));
   logs_cmd->callback([logs, &ctx] { ctx.selected = [logs, &ctx] { return run_logs(ctx, *logs); }; });
 
   auto events = std::make_shared<LeaseFlags>();

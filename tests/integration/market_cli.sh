@@ -93,6 +93,8 @@ flow() {
   for k in p1 p2 auditor; do check 0 "fund $k" -- "$AKT" ledger fund "$k" 5000000uakt; done
   check 0 "p1 register" -- "$AKT" provider register --from p1 --host-uri https://p1.example:8443 --attr region=us-west
   check 0 "p2 register" -- "$AKT" provider register --from p2 --host-uri https://p2.example:8443 --attr region=eu-central
+  check 2 "host URI with a path" -- "$AKT" provider register --from auditor --host-uri https://a.example:8443/api
+  grep -q "write it like https://" "$ERR" || bad "a bad host URI is explained"
   check 0 "audit sign" -- "$AKT" -o json audit sign --from auditor "$P1" region=us-west
   expect "audit event" 'd["events"][0]["type"]' provider_audited
   snap provider-show -- "$AKT" -o json provider show "$P1"
@@ -168,7 +170,9 @@ flow() {
   grep -q "owner\|provider" "$ERR" || bad "the refusal says who may close a lease"
 
   # ---- lease close → order 2; pause → start → order 3 ------------------------------------
-  check 0 "lease close" -- "$AKT" lease close --from tenant --dseq 100 --provider "$P2"
+  snap lease-show-only -- "$AKT" -o json lease show --from tenant --dseq 100
+  expect "the only active lease" 'd["lease"]["id"]["provider"]' "$P2"
+  check 0 "lease close" -- "$AKT" lease close --from tenant --dseq 100
   snap orders-after-close -- "$AKT" -o json orders list --owner "$T" --dseq 100
   expect "order 1 closed, order 2 open" '[(o["id"]["oseq"], o["state"]) for o in d]' "[(1, 'closed'), (2, 'open')]"
   check 0 "p1 bids on order 2" -- "$AKT" bid create --from p1 --owner "$T" --dseq 100 --oseq 2 --price 500uakt
@@ -200,6 +204,7 @@ flow() {
   check 2 "bad SDL" -- "$AKT" deployment create "$WORK/bad.yaml" --from tenant --dseq 300
   grep -q "bad.yaml:" "$ERR" || bad "a bad SDL error names the file"
   check 3 "unknown deployment" -- "$AKT" deployment show --from tenant --dseq 999
+  check 2 "negative dseq" -- "$AKT" deployment show --from tenant --dseq -1
   check 3 "escrow of an unknown deployment" -- "$AKT" escrow show --from tenant --dseq 999
   check 2 "no acting key" -- "$AKT" deployment close --dseq 100
   check 5 "close by another" -- "$AKT" deployment close --from p1 --owner "$T" --dseq 100
