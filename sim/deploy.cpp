@@ -22,7 +22,7 @@ std::string cleanup_hint(const market::DeploymentId& id, bool closed, const Depl
   if (closed)
     return "deployment " + std::to_string(id.dseq) + " was closed; retry with `akt deploy " + input.sdl_path + "`";
   return "deployment " + std::to_string(id.dseq) + " was kept; retry with `akt deploy " + input.sdl_path +
-         " --dseq " + std::to_string(id.dseq) + "` or clean up with `akt deployment close " +
+         " --dseq " + std::to_string(id.dseq) + "` or clean up with `akt deployment close --dseq " +
          std::to_string(id.dseq) + "`";
 }
 
@@ -108,14 +108,27 @@ Status close_deployment(ledger::Ledger& ledger, const ledger::PrivateKey& tenant
 
 std::string no_bid_message(const market::Order& order, const std::string& group_name,
                            const std::vector<OrderDecision>& decisions, const std::vector<market::RankedBid>& ranked,
-                           const market::Policy& policy) {
+                           const DeployOptions& options, const std::string& wanted) {
   std::string msg = "no acceptable bid for group \"" + group_name + "\" (order " + market::to_string(order.id) + ")";
+  std::map<std::string, std::string> names;
+  for (const OrderDecision& d : decisions)
+    if (!d.provider_name.empty()) names[d.provider] = d.provider_name;
+  auto name_of = [&](const std::string& address) {
+    auto it = names.find(address);
+    return it == names.end() ? address : it->second;
+  };
   std::vector<std::string> reasons;
   for (const OrderDecision& d : decisions)
     if (d.gseq == order.id.gseq && d.oseq == order.id.oseq && !d.bid)
-      reasons.push_back((d.provider_name.empty() ? d.provider : d.provider_name) + ": " + d.reason);
-  for (const market::RankedBid& r : ranked)
-    if (!r.eligible) reasons.push_back(r.id.provider + ": bid excluded: " + market::explain(r, policy));
+      reasons.push_back(name_of(d.provider) + ": " + d.reason);
+  for (const market::RankedBid& r : ranked) {
+    if (r.eligible) continue;
+    // The other bidders of a deploy that names its provider are passed over, not wanting.
+    std::string why = options.selection == Selection::provider && r.id.provider != wanted
+                          ? "bid passed over: --select provider=" + options.provider + " picks another provider"
+                          : "bid excluded: " + r.excluded_because;
+    reasons.push_back(name_of(r.id.provider) + ": " + why);
+  }
   if (reasons.empty()) reasons.push_back("no provider answered within the bid window (try a longer --bid-window)");
   for (const std::string& r : reasons) msg += "\n  " + r;
   return msg;
@@ -151,7 +164,7 @@ Result<Chosen> choose(const market::Order& order, const Collected& collected, co
   auto group = state.groups.find(order.id.group());
   std::string group_name = group != state.groups.end() ? group->second.spec.name : "?";
   if (ranked.empty() || !ranked.front().eligible)
-    return with_kind(ErrorKind::no_bid, no_bid_message(order, group_name, collected.decisions, ranked, policy));
+    return with_kind(ErrorKind::no_bid, no_bid_message(order, group_name, collected.decisions, ranked, options, wanted));
   return Chosen{ranked.front(), std::move(policy), std::move(group_name)};
 }
 
@@ -204,6 +217,20 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
   const market::DeploymentId& id = outcome.id;
   bool created = false;
 
+  // A provider named with --select must exist before anything is created for it.
+  std::string wanted = options.selection == Selection::provider && hooks.resolve_provider
+                           ? hooks.resolve_provider(options.provider)
+                           : options.provider;
+  if (options.selection == Selection::provider) {
+    if (hooks.provider_round) hooks.provider_round();  // simulated providers register in their first round
+    Result<market::Provider> known = ledger.provider(wanted);
+    if (!known && known.error().kind != ErrorKind::not_found) return known.error();
+    if (!known)
+      return with_kind(ErrorKind::not_found, "--select provider=" + options.provider +
+                                                 ": no registered provider has that name or address "
+                                                 "(`akt provider list` lists them)");
+  }
+
   Result<market::Deployment> existing = ledger.deployment(id);
   // A dseq akt picked (milliseconds) may be taken by a deploy started in the same
   // millisecond: take the next free one rather than updating someone else's deployment.
@@ -224,7 +251,7 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
       return with_kind(ErrorKind::invalid,
                        "deployment " + std::to_string(id.dseq) +
                            ": the SDL changes resources, counts, prices or placement, and a deployment's groups "
-                           "cannot be updated (MARKET.md); close it with `akt deployment close " +
+                           "cannot be updated (MARKET.md); close it with `akt deployment close --dseq " +
                            std::to_string(id.dseq) + "` and run `akt deploy " + input.sdl_path +
                            "` for a new deployment");
     if (existing->hash == input.version) {
@@ -281,9 +308,6 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
     lo.lease = lease;
     outcome.leases.push_back(std::move(lo));
   }
-  std::string wanted = options.selection == Selection::provider && hooks.resolve_provider
-                           ? hooks.resolve_provider(options.provider)
-                           : options.provider;
   auto take = [&](const Chosen& chosen, NewLease& attempt) -> Status {
     LeaseOutcome& lo = outcome.leases[attempt.index];
     say(hooks, "group " + chosen.group_name + ": leasing " + chosen.bid.id.provider + " at " +

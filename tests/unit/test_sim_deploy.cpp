@@ -61,9 +61,11 @@ struct Market {
 
   // A provider whose CPU costs `cpu_usd` a thread-month and that fails a lease's start
   // with probability `fail`.
-  sim::Provider& add(const std::string& name, const char* cpu_usd, double fail) {
+  sim::Provider& add(const std::string& name, const char* cpu_usd, double fail,
+                     const std::vector<std::string>& denoms = {"uakt", "uact"}) {
     sim::ProviderConfig config;
     config.name = name;
+    config.denoms = denoms;
     config.host_uri = "http://127.0.0.1:1";
     config.nodes.push_back(sim::testing::node("n1", 8000, 16 * sim::testing::k_gi));
     config.pricing.rates.cpu = *util::Decimal::parse(cpu_usd);
@@ -193,4 +195,36 @@ TEST_CASE("sim deploy: a dseq picked from the clock that is taken moves to the n
   CHECK(second->action == sim::DeployAction::created);
   CHECK(second->id.dseq == now + 1);
   CHECK(second->leases.size() == 1);
+}
+
+TEST_CASE("sim deploy: --select provider= an unknown provider creates nothing") {
+  Market m;
+  m.add("steady", "1", 0.0);
+  sim::DeployOptions options;
+  options.selection = sim::Selection::provider;
+  options.provider = "akash1nosuchprovider";
+  Result<sim::DeployOutcome> outcome = m.deploy(options);
+  REQUIRE_FALSE(outcome);
+  CHECK(outcome.error().kind == ErrorKind::not_found);
+  CHECK(outcome.error().message.find("no registered provider has that name or address") != std::string::npos);
+  CHECK(m.ledger->deployment(market::DeploymentId{m.tenant.address(), 7}).error().kind == ErrorKind::not_found);
+}
+
+TEST_CASE("sim deploy: when the selected provider does not bid, the others' bids are passed over, by name") {
+  Market m;
+  sim::Provider& away = m.add("away", "1", 0.0, {"uact"});  // declines the order's uakt
+  m.add("steady", "1", 0.0);
+  sim::DeployOptions options;
+  options.selection = sim::Selection::provider;
+  options.provider = away.address();
+  options.bid_window = std::chrono::milliseconds(300);
+  Result<sim::DeployOutcome> outcome = m.deploy(options);
+  REQUIRE_FALSE(outcome);
+  CHECK(outcome.error().kind == ErrorKind::no_bid);
+  const std::string& message = outcome.error().message;
+  CHECK_MESSAGE(message.find("steady: bid passed over: --select provider=" + away.address() + " picks another provider") !=
+                    std::string::npos,
+                message);
+  CHECK(message.find("away: denom") != std::string::npos);
+  CHECK(message.find("excluded: excluded") == std::string::npos);
 }
