@@ -153,6 +153,28 @@ void print_outcome(SimSession& session, const sim::DeployOutcome& outcome) {
   }
 }
 
+// A pipeline reading -o json gets one document on failure too: the error's first line,
+// each reason after it (a provider's, a lease tried, the command to clean up) as an
+// entry, and the exit code.
+nlohmann::json failure_json(const Error& error) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= error.message.size()) {
+    std::size_t end = error.message.find('\n', start);
+    if (end == std::string::npos) end = error.message.size();
+    std::string line = error.message.substr(start, end - start);
+    line.erase(0, line.find_first_not_of(' '));
+    if (!line.empty()) lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  nlohmann::json details = nlohmann::json::array();
+  for (std::size_t i = 1; i < lines.size(); ++i) details.push_back(lines[i]);
+  return {{"error",
+           {{"message", lines.empty() ? std::string() : lines.front()},
+            {"details", details},
+            {"exit_code", exit_code_for(error.kind)}}}};
+}
+
 sim::DeployHooks deploy_hooks(SimSession& session, const ledger::PrivateKey& tenant, bool quiet) {
   sim::DeployHooks hooks;
   hooks.provider_round = [&session] { run_provider_round(session); };
@@ -198,7 +220,10 @@ int run_deploy(Context& ctx, const DeployFlags& flags, const CLI::App& cmd) {
                          sdl::manifest_version(compiled.compiled->manifest), flags.sdl};
   sim::DeployHooks hooks = deploy_hooks(**session, *tenant, ctx.json());
   Result<sim::DeployOutcome> outcome = sim::deploy(*(*session)->ledger, *tenant, (*session)->clock, input, *options, hooks);
-  if (!outcome) return report_error(outcome.error());
+  if (!outcome) {
+    if (ctx.json()) fmt::print("{}\n", failure_json(outcome.error()).dump());
+    return report_error(outcome.error());
+  }
   if (ctx.json()) fmt::print("{}\n", outcome_json(**session, *outcome).dump());
   else print_outcome(**session, *outcome);
   return k_exit_ok;
