@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -120,11 +121,52 @@ Result<std::unique_ptr<sim::ProviderEndpoint>> provider_endpoint(SimSession& ses
   return sim::make_http_endpoint(info->host_uri, tenant, session.clock);
 }
 
+namespace {
+
+// A provider that is down decides nothing, yet it is one of the answers to "why no bid":
+// each open order it has not decided on gets an "offline" entry saying how to bring it back.
+void add_offline_providers(SimSession& session, const std::string& owner, std::uint64_t dseq,
+                           std::vector<sim::OrderDecision>& decisions) {
+  ledger::OrderFilter filter;
+  filter.owner = owner;
+  filter.dseq = dseq;
+  filter.state = market::OrderState::open;
+  Result<std::vector<market::Order>> orders = session.ledger->orders(filter);
+  if (!orders || orders->empty()) return;
+  Result<market::Height> height = session.ledger->height();
+  for (sim::Provider* p : session.market->providers()) {
+    bool switched_off = !p->config().online;
+    if (!switched_off && !session.market->is_offline(*p)) continue;
+    for (const market::Order& order : *orders) {
+      bool decided = std::any_of(decisions.begin(), decisions.end(), [&](const sim::OrderDecision& d) {
+        return d.provider == p->address() && d.gseq == order.id.gseq && d.oseq == order.id.oseq;
+      });
+      if (decided) continue;
+      sim::OrderDecision d;
+      d.provider = p->address();
+      d.provider_name = p->name();
+      d.owner = owner;
+      d.dseq = dseq;
+      d.gseq = order.id.gseq;
+      d.oseq = order.id.oseq;
+      d.height = height ? static_cast<std::int64_t>(*height) : 0;
+      d.reason = "offline: provider " + p->name() + " is offline (" +
+                 (switched_off ? std::string("online: false in sim.yaml")
+                               : "`akt sim fault " + p->name() + " up` brings it back") +
+                 ")";
+      decisions.push_back(std::move(d));
+    }
+  }
+}
+
+} // namespace
+
 std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std::string& owner, std::uint64_t dseq,
                                                   const ledger::PrivateKey* tenant) {
   std::vector<sim::OrderDecision> out;
   sim::FileDecisionStore local(sim::decisions_dir(session.home));
   if (Result<std::vector<sim::OrderDecision>> mine = local.for_deployment(owner, dseq)) out = std::move(*mine);
+  if (!session.served && session.market) add_offline_providers(session, owner, dseq, out);
   if (session.served && tenant) {
     Result<std::vector<market::Provider>> providers = session.ledger->providers();
     if (providers)
