@@ -92,6 +92,16 @@ set -e
 [ $rc -eq 5 ] || fail "a request signed by another key exited $rc, expected 5"
 grep -qi "owner" "$AKT_HOME/intruder.txt" || fail "the refusal does not say why: $(cat "$AKT_HOME/intruder.txt")"
 
+# Why no bid, served: each provider's API says why it declined.
+sed 's/^profiles:/profiles:/; s/^    dc:$/    dc:\n      attributes: {region: mars}/' "$sdl" >"$AKT_HOME/mars.yaml"
+grep -q "region: mars" "$AKT_HOME/mars.yaml" || fail "could not write the mars SDL"
+set +e
+"$AKT" deploy "$AKT_HOME/mars.yaml" --bid-window 5s >/dev/null 2>"$AKT_HOME/mars.err"; rc=$?
+set -e
+[ $rc -eq 4 ] || fail "a deploy nobody can take exited $rc, expected 4"
+grep -q "westcoast-cpu: missing_attribute: missing attribute region=mars" "$AKT_HOME/mars.err" ||
+  fail "served deploy does not give the providers' reasons: $(cat "$AKT_HOME/mars.err")"
+
 # Close: the served provider notices and removes the containers.
 "$AKT" deployment close --dseq "$dseq" >/dev/null || fail "deployment close"
 gone=
