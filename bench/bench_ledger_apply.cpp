@@ -69,20 +69,21 @@ double process_cpu_seconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-void BM_ledger_submit_batch(benchmark::State& state) {
-  const std::size_t batch = static_cast<std::size_t>(state.range(0));
-  Pool pool(500, 40);  // 20,000 transactions
+// Submits the pool in slices of `batch`, one per iteration, through `submit` (given the
+// slice and the index of its first transaction); returns how many were accepted.
+template <typename Submit>
+std::size_t submit_slices(benchmark::State& state, Pool& pool, std::size_t batch, Submit submit) {
   std::size_t accepted = 0;
-  double cpu_start = process_cpu_seconds();
   for (auto _ : state) {
     if (pool.next + batch > pool.txs.size()) {
       state.SkipWithError("transaction pool exhausted");
       break;
     }
-    std::vector<SignedTx> slice(pool.txs.begin() + static_cast<std::ptrdiff_t>(pool.next),
-                                pool.txs.begin() + static_cast<std::ptrdiff_t>(pool.next + batch));
+    const std::size_t first = pool.next;
+    std::vector<SignedTx> slice(pool.txs.begin() + static_cast<std::ptrdiff_t>(first),
+                                pool.txs.begin() + static_cast<std::ptrdiff_t>(first + batch));
     pool.next += batch;
-    Result<BatchResult> results = pool.ledger->submit_batch(slice);
+    Result<BatchResult> results = submit(slice, first);
     if (!results) {
       state.SkipWithError(results.error().message.c_str());
       break;
@@ -91,6 +92,16 @@ void BM_ledger_submit_batch(benchmark::State& state) {
   }
   if (accepted != pool.next) state.SkipWithError("a transaction was refused");
   state.SetItemsProcessed(static_cast<std::int64_t>(accepted));
+  return accepted;
+}
+
+void BM_ledger_submit_batch(benchmark::State& state) {
+  Pool pool(500, 40);  // 20,000 transactions
+  double cpu_start = process_cpu_seconds();
+  std::size_t accepted = submit_slices(state, pool, static_cast<std::size_t>(state.range(0)),
+                                       [&](const std::vector<SignedTx>& slice, std::size_t) {
+                                         return pool.ledger->submit_batch(slice);
+                                       });
   if (accepted > 0)
     state.counters["cpu_us_per_tx_all_threads"] = (process_cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(accepted);
 }
@@ -109,30 +120,16 @@ void BM_ledger_check(benchmark::State& state) {
 BENCHMARK(BM_ledger_check)->Unit(benchmark::kMicrosecond);
 
 void BM_ledger_apply_checked(benchmark::State& state) {
-  const std::size_t batch = static_cast<std::size_t>(state.range(0));
   Pool pool(500, 40);
   std::vector<std::optional<Result<CheckedTx>>> checked;
   for (const SignedTx& tx : pool.txs) checked.push_back(pool.ledger->check(tx));
-  std::size_t accepted = 0;
-  for (auto _ : state) {
-    if (pool.next + batch > pool.txs.size()) {
-      state.SkipWithError("transaction pool exhausted");
-      break;
-    }
-    auto from = static_cast<std::ptrdiff_t>(pool.next);
-    auto to = static_cast<std::ptrdiff_t>(pool.next + batch);
-    std::vector<SignedTx> slice(pool.txs.begin() + from, pool.txs.begin() + to);
-    std::vector<std::optional<Result<CheckedTx>>> verdicts(checked.begin() + from, checked.begin() + to);
-    pool.next += batch;
-    Result<BatchResult> results = pool.ledger->submit_checked(slice, verdicts);
-    if (!results) {
-      state.SkipWithError(results.error().message.c_str());
-      break;
-    }
-    for (const Result<TxReceipt>& r : *results) accepted += r ? 1 : 0;
-  }
-  if (accepted != pool.next) state.SkipWithError("a transaction was refused");
-  state.SetItemsProcessed(static_cast<std::int64_t>(accepted));
+  submit_slices(state, pool, static_cast<std::size_t>(state.range(0)),
+                [&](const std::vector<SignedTx>& slice, std::size_t first) {
+                  auto from = checked.begin() + static_cast<std::ptrdiff_t>(first);
+                  std::vector<std::optional<Result<CheckedTx>>> verdicts(
+                      from, from + static_cast<std::ptrdiff_t>(slice.size()));
+                  return pool.ledger->submit_checked(slice, verdicts);
+                });
 }
 BENCHMARK(BM_ledger_apply_checked)->Arg(1000)->Iterations(19)->Unit(benchmark::kMillisecond);
 

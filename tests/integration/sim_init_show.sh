@@ -33,21 +33,8 @@ set -e
 
 # In the embedded shape the providers act after a command that opens an order, so the
 # bids (or each provider's reason for none) are there for `bids list` straight away.
-cat > "$home/one.yaml" <<'YAML'
-version: "2.0"
-services:
-  web:
-    image: busybox
-    expose:
-      - {port: 80, as: 80, to: [{global: true}]}
-profiles:
-  compute:
-    web: {resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}}
-  placement:
-    dc: {pricing: {web: {denom: uakt, amount: 10000}}}
-deployment:
-  web: {dc: {profile: web, count: 1}}
-YAML
+source "$(dirname "$0")/sdl.bash"
+small_sdl "$home/one.yaml"
 "$AKT" keys add tenant >/dev/null || fail "keys add"
 "$AKT" ledger fund tenant 100000000uakt >/dev/null || fail "fund"
 "$AKT" deployment create "$home/one.yaml" --from tenant --dseq 7 >/dev/null 2>&1 || fail "deployment create"

@@ -18,27 +18,9 @@ sed -i -E 's/^(\s+(fail|offline|early_close)): .*$/\1: 0/' "$AKT_HOME/sim.yaml"
 providers=$("$AKT" -o json sim show | python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["providers"]))')
 [ -n "$providers" ] || fail "no providers in sim.yaml"
 
-sdl() {  # sdl FILE REGION
-  cat >"$1" <<YAML
-version: "2.0"
-services:
-  web:
-    image: busybox
-    expose:
-      - {port: 80, as: 80, to: [{global: true}]}
-profiles:
-  compute:
-    web: {resources: {cpu: {units: 0.1}, memory: {size: 64Mi}, storage: {size: 128Mi}}}
-  placement:
-    dc:
-      attributes: {region: $2}
-      pricing: {web: {denom: uakt, amount: 10000}}
-deployment:
-  web: {dc: {profile: web, count: 1}}
-YAML
-}
-sdl "$AKT_HOME/mars.yaml" mars
-sdl "$AKT_HOME/west.yaml" us-west
+source "$(dirname "$0")/sdl.bash"
+small_sdl "$AKT_HOME/mars.yaml" mars
+small_sdl "$AKT_HOME/west.yaml" us-west
 
 # 1. deploy: exit 4, every provider's reason, in text and in the JSON document.
 set +e
