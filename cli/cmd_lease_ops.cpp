@@ -279,11 +279,11 @@ int run_explain(Context& ctx, std::uint64_t dseq) {
       fmt::print("  order {}: {}\n", o.id.oseq, market::to_string(o.state));
       for (const market::Bid& b : *bids)
         if (b.id.order() == o.id)
-          fmt::print("    bid {} ({}): {} {}/block\n", provider_label(**session, b.id.provider), b.id.provider,
+          fmt::print("    bid {}: {} {}/block\n", provider_text(provider_label(**session, b.id.provider), b.id.provider),
                      market::to_string(b.state), market::format_dec_coin(b.price));
       for (const sim::OrderDecision& d : decisions)
         if (d.gseq == o.id.gseq && d.oseq == o.id.oseq && !d.bid)
-          fmt::print("    declined by {} ({}): {}\n", d.provider_name, d.provider, d.reason);
+          fmt::print("    declined by {}: {}\n", provider_text(d.provider_name, d.provider), d.reason);
       for (const market::Lease& x : *leases)
         if (x.id.order() == o.id)
           fmt::print("    lease {}: {}{}\n", provider_label(**session, x.id.provider), market::to_string(x.state),

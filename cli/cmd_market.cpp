@@ -517,8 +517,7 @@ void print_declined(const std::vector<Declined>& declined) {
     if (d.decisions.empty())
       fmt::print("  no provider has decided on it yet (no simulated provider saw it, or none answered)\n");
     for (const sim::OrderDecision& x : d.decisions)
-      fmt::print("  declined by {}{}: {}\n", x.provider_name.empty() ? x.provider : x.provider_name,
-                 x.provider_name.empty() ? "" : " (" + x.provider + ")", x.reason);
+      fmt::print("  declined by {}: {}\n", provider_text(x.provider_name, x.provider), x.reason);
   }
 }
 

@@ -123,10 +123,17 @@ Result<std::unique_ptr<sim::ProviderEndpoint>> provider_endpoint(SimSession& ses
 
 namespace {
 
-// A provider that is down decides nothing, yet it is one of the answers to "why no bid":
-// each open order it has not decided on gets an "offline" entry saying how to bring it back.
-void add_offline_providers(SimSession& session, const std::string& owner, std::uint64_t dseq,
-                           std::vector<sim::OrderDecision>& decisions) {
+// A provider that is down or does not answer decides nothing, yet it is one of the
+// answers to "why no bid": each open order it has not decided on gets an "offline" entry.
+struct Silent {
+  std::string address;
+  std::string name;
+  std::string reason;
+};
+
+void add_silent_providers(SimSession& session, const std::string& owner, std::uint64_t dseq,
+                          const std::vector<Silent>& silent, std::vector<sim::OrderDecision>& decisions) {
+  if (silent.empty()) return;
   ledger::OrderFilter filter;
   filter.owner = owner;
   filter.dseq = dseq;
@@ -134,26 +141,21 @@ void add_offline_providers(SimSession& session, const std::string& owner, std::u
   Result<std::vector<market::Order>> orders = session.ledger->orders(filter);
   if (!orders || orders->empty()) return;
   Result<market::Height> height = session.ledger->height();
-  for (sim::Provider* p : session.market->providers()) {
-    bool switched_off = !p->config().online;
-    if (!switched_off && !session.market->is_offline(*p)) continue;
+  for (const Silent& p : silent) {
     for (const market::Order& order : *orders) {
       bool decided = std::any_of(decisions.begin(), decisions.end(), [&](const sim::OrderDecision& d) {
-        return d.provider == p->address() && d.gseq == order.id.gseq && d.oseq == order.id.oseq;
+        return d.provider == p.address && d.gseq == order.id.gseq && d.oseq == order.id.oseq;
       });
       if (decided) continue;
       sim::OrderDecision d;
-      d.provider = p->address();
-      d.provider_name = p->name();
+      d.provider = p.address;
+      d.provider_name = p.name;
       d.owner = owner;
       d.dseq = dseq;
       d.gseq = order.id.gseq;
       d.oseq = order.id.oseq;
       d.height = height ? static_cast<std::int64_t>(*height) : 0;
-      d.reason = "offline: provider " + p->name() + " is offline (" +
-                 (switched_off ? std::string("online: false in sim.yaml")
-                               : "`akt sim fault " + p->name() + " up` brings it back") +
-                 ")";
+      d.reason = p.reason;
       decisions.push_back(std::move(d));
     }
   }
@@ -166,7 +168,18 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
   std::vector<sim::OrderDecision> out;
   sim::FileDecisionStore local(sim::decisions_dir(session.home));
   if (Result<std::vector<sim::OrderDecision>> mine = local.for_deployment(owner, dseq)) out = std::move(*mine);
-  if (!session.served && session.market) add_offline_providers(session, owner, dseq, out);
+  std::vector<Silent> silent;
+  if (!session.served && session.market) {
+    for (sim::Provider* p : session.market->providers()) {
+      bool switched_off = !p->config().online;
+      if (!switched_off && !session.market->is_offline(*p)) continue;
+      silent.push_back({p->address(), p->name(),
+                        "offline: provider " + p->name() + " is offline (" +
+                            (switched_off ? std::string("online: false in sim.yaml")
+                                          : "`akt sim fault " + p->name() + " up` brings it back") +
+                            ")"});
+    }
+  }
   if (session.served && tenant) {
     Result<std::vector<market::Provider>> providers = session.ledger->providers();
     if (providers)
@@ -174,7 +187,18 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
         if (p.host_uri.empty()) continue;
         std::unique_ptr<sim::ProviderEndpoint> endpoint = sim::make_http_endpoint(p.host_uri, *tenant, session.clock);
         Result<std::vector<sim::OrderDecision>> theirs = endpoint->decisions(owner, dseq);
-        if (!theirs) continue;
+        if (!theirs) {
+          if (theirs.error().kind == ErrorKind::unreachable) {
+            // The transport's own words, without the signed request URL before them.
+            const std::string& message = theirs.error().message;
+            std::size_t last = message.rfind(": ");
+            std::string why = last == std::string::npos ? message : message.substr(last + 2);
+            std::string name = provider_label(session, p.owner);
+            silent.push_back({p.owner, name == p.owner ? std::string() : name,
+                              "offline: provider does not answer at " + p.host_uri + " (" + why + ")"});
+          }
+          continue;
+        }
         for (const sim::OrderDecision& d : *theirs) {
           bool known = false;
           for (const sim::OrderDecision& e : out)
@@ -183,7 +207,12 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
         }
       }
   }
+  add_silent_providers(session, owner, dseq, silent, out);
   return out;
+}
+
+std::string provider_text(const std::string& name, const std::string& address) {
+  return name.empty() || name == address ? address : name + " (" + address + ")";
 }
 
 std::string provider_label(SimSession& session, const std::string& address) {

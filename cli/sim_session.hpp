@@ -59,6 +59,8 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
 
 // "provider-a" for a provider address known to sim.yaml, else the address.
 std::string provider_label(SimSession& session, const std::string& address);
+// "name (akash1…)" for people, or the bare address when the provider has no name here.
+std::string provider_text(const std::string& name, const std::string& address);
 
 // Prints the error and returns its exit code.
 int report_error(const Error& error);

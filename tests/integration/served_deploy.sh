@@ -110,4 +110,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$gone" ] || fail "containers of $owner/$dseq still there 10 s after the close"
+
+# A registered provider whose API does not answer is named as offline, with its address.
+"$AKT" keys add ghost >/dev/null
+"$AKT" ledger fund ghost 10000000uakt >/dev/null
+"$AKT" provider register --from ghost --host-uri http://127.0.0.1:1 >/dev/null || fail "ghost register"
+"$AKT" deployment create "$AKT_HOME/mars.yaml" --dseq 9 >/dev/null || fail "deployment create 9"
+"$AKT" deployment explain 9 >"$AKT_HOME/explain9.txt" || fail "explain 9"
+grep -q "declined by akash1[a-z0-9]*: offline: provider does not answer at http://127.0.0.1:1" "$AKT_HOME/explain9.txt" ||
+  fail "explain does not name the silent provider: $(cat "$AKT_HOME/explain9.txt")"
 echo ok
