@@ -26,7 +26,7 @@ nlohmann::json report_json(const sim::RoundReport& r) {
 }
 
 int run_reconcile(Context& ctx) {
-  Result<std::unique_ptr<SimSession>> session = open_sim_session(ctx, WithMarket::yes);
+  Result<std::unique_ptr<SimSession>> session = open_sim_session(ctx, WithMarket::also_served);
   if (!session) return report_error(session.error());
   if (!(*session)->market) return report_error(make_error(ErrorKind::not_found, "no sim.yaml; run `akt sim init`"));
   nlohmann::json out = nlohmann::json::object();
@@ -57,7 +57,7 @@ struct FaultFlags {
 int run_fault(Context& ctx, const FaultFlags& f) {
   if (f.state != "down" && f.state != "up")
     return report_error(make_error(ErrorKind::invalid, "expected down or up, got \"" + f.state + "\""));
-  Result<std::unique_ptr<SimSession>> session = open_sim_session(ctx, WithMarket::yes);
+  Result<std::unique_ptr<SimSession>> session = open_sim_session(ctx, WithMarket::also_served);
   if (!session) return report_error(session.error());
   if (!(*session)->market) return report_error(make_error(ErrorKind::not_found, "no sim.yaml; run `akt sim init`"));
   sim::Provider* p = (*session)->market->find(f.provider);
@@ -112,7 +112,9 @@ int run_serve(Context& ctx, const ServeFlags& flags) {
     server_options.port = listen->second;
     server_options.max_body_bytes = 4u << 20;
     servers.push_back(std::make_unique<ledger::HttpServer>(
-        sim::provider_router(*p, (*market)->decisions(), (*session)->clock), server_options));
+        sim::provider_router(*p, (*market)->decisions(), (*session)->clock,
+                             [m = market->get(), p] { return m->is_offline(*p); }),
+        server_options));
     if (Status s = servers.back()->start(); !s) return report_error(s.error());
     fmt::print(stderr, "provider {} ({}) serving at {}\n", p->name(), p->address(), servers.back()->url());
   }

@@ -24,8 +24,8 @@ bool is_url(const std::string& spec) { return spec.rfind("http://", 0) == 0 || s
 
 class OfflineEndpoint final : public sim::ProviderEndpoint {
 public:
-  explicit OfflineEndpoint(std::string name) : m_error(make_error(ErrorKind::unreachable,
-      "provider " + name + " is offline (taken down with `akt sim fault " + name + " down`; bring it back with `akt sim fault " + name + " up`)")) {}
+  explicit OfflineEndpoint(const std::string& name)
+      : m_error(make_error(ErrorKind::unreachable, sim::offline_message(name))) {}
   Status send_manifest(const market::LeaseId&, const std::string&) override { return m_error; }
   Result<sim::TenantLeaseStatus> status(const market::LeaseId&) override { return m_error; }
   Status logs(const market::LeaseId&, const runtime::docker::LeaseLogOptions&, const runtime::docker::LogLineFn&) override {
@@ -68,7 +68,7 @@ Result<std::unique_ptr<SimSession>> open_sim_session(const Context& ctx, WithMar
   Result<std::unique_ptr<ledger::Ledger>> ledger = open_ledger(ctx);
   if (!ledger) return ledger.error();
   session->ledger = std::move(*ledger);
-  if (with_market == WithMarket::no || session->served) return session;
+  if (with_market == WithMarket::no || (session->served && with_market != WithMarket::also_served)) return session;
 
   Result<std::unique_ptr<runtime::docker::Engine>> engine = open_docker_engine();
   if (engine) session->engine = std::move(*engine);
@@ -174,10 +174,8 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
       bool switched_off = !p->config().online;
       if (!switched_off && !session.market->is_offline(*p)) continue;
       silent.push_back({p->address(), p->name(),
-                        "offline: provider " + p->name() + " is offline (" +
-                            (switched_off ? std::string("online: false in sim.yaml")
-                                          : "`akt sim fault " + p->name() + " up` brings it back") +
-                            ")"});
+                        "offline: " + (switched_off ? "provider " + p->name() + " is offline (online: false in sim.yaml)"
+                                                    : sim::offline_message(p->name()))});
     }
   }
   if (session.served && tenant) {
@@ -194,8 +192,11 @@ std::vector<sim::OrderDecision> collect_decisions(SimSession& session, const std
             std::size_t last = message.rfind(": ");
             std::string why = last == std::string::npos ? message : message.substr(last + 2);
             std::string name = provider_label(session, p.owner);
+            // A provider taken down says so itself; one that is gone says nothing.
+            bool down = why.find(" is offline (") != std::string::npos;
             silent.push_back({p.owner, name == p.owner ? std::string() : name,
-                              "offline: provider does not answer at " + p.host_uri + " (" + why + ")"});
+                              down ? "offline: " + why
+                                   : "offline: provider does not answer at " + p.host_uri + " (" + why + ")"});
           }
           continue;
         }

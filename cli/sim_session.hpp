@@ -30,10 +30,13 @@ struct SimSession {
   std::unique_ptr<sim::Marketplace> market;         // the embedded shape's providers
 };
 
-enum class WithMarket { no, yes };
+// yes: in the embedded shape only, where the providers act in-process. also_served: in
+// the served shape too, for the commands that act on the providers themselves
+// (`sim fault`, `sim reconcile`) beside a running `akt sim serve`.
+enum class WithMarket { no, yes, also_served };
 
-// Opens the ledger of --ledger / AKT_LEDGER / $AKT_HOME, and with WithMarket::yes in the
-// embedded shape the Docker engine and the simulated providers of $AKT_HOME/sim.yaml.
+// Opens the ledger of --ledger / AKT_LEDGER / $AKT_HOME, and with WithMarket the Docker
+// engine and the simulated providers of $AKT_HOME/sim.yaml.
 Result<std::unique_ptr<SimSession>> open_sim_session(const Context& ctx, WithMarket with_market);
 
 // Opens the Docker engine of DOCKER_HOST (or the local socket) and pings it.

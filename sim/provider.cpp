@@ -92,6 +92,10 @@ std::string lease_status_json(const runtime::docker::LeaseStatus& status) {
   return j.dump();
 }
 
+std::string offline_message(const std::string& name) {
+  return "provider " + name + " is offline (`akt sim fault " + name + " up` brings it back)";
+}
+
 Provider::Provider(ProviderSetup setup, ledger::Ledger& ledger, DecisionStore& decisions,
                    runtime::docker::LeaseRuntime* runtime, ProcessRunner* scripts)
     : m_config(std::move(setup.config)),

@@ -62,6 +62,9 @@ struct ProviderSetup {
   std::filesystem::path state_dir;  // $AKT_HOME/sim/providers/<name>
 };
 
+// What a provider taken down with `akt sim fault NAME down` answers, and how to undo it.
+std::string offline_message(const std::string& name);
+
 class Provider {
 public:
   // `runtime` may be null: the provider still bids, but manifests fail (no Docker).

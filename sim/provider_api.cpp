@@ -160,8 +160,17 @@ AuthResult authenticate(const ledger::HttpRequest& request, std::string_view exp
   return {200, address, {}};
 }
 
-ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions, const ledger::Clock& clock) {
+ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions, const ledger::Clock& clock,
+                                   std::function<bool()> is_down) {
   ledger::HttpRouter router;
+  // Route handlers wrapped so that a provider taken down answers nothing but /status.
+  auto up = [&provider, is_down](ledger::HttpHandler handler) -> ledger::HttpHandler {
+    return [&provider, is_down, handler = std::move(handler)](const ledger::HttpRequest& request) {
+      if (is_down && is_down())
+        return ledger::error_response(make_error(ErrorKind::unreachable, offline_message(provider.name())));
+      return handler(request);
+    };
+  };
   const std::string lease_path = "/lease/{owner}/{dseq}/{gseq}/{oseq}";
 
   router.get("/status", [&provider](const ledger::HttpRequest&) {
@@ -171,14 +180,14 @@ ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions,
   });
 
   // Wraps a lease route: parse the lease id, authenticate the owner.
-  auto lease_route = [&provider, &clock](auto handler) {
-    return [&provider, &clock, handler](const ledger::HttpRequest& request) -> ledger::HttpResponse {
+  auto lease_route = [&provider, &clock, &up](auto handler) {
+    return up([&provider, &clock, handler](const ledger::HttpRequest& request) -> ledger::HttpResponse {
       Result<market::LeaseId> id = lease_of(request, provider);
       if (!id) return ledger::error_response(id.error());
       AuthResult auth = authenticate(request, id->owner, clock.now_ms());
       if (auth.status != 200) return refuse(auth);
       return handler(request, *id);
-    };
+    });
   };
 
   router.post(lease_path + "/manifest",
@@ -275,7 +284,7 @@ ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions,
                 return ledger::HttpResponse::json(200, {{"exit_code", *code}, {"stdout", out}, {"stderr", err}});
               }));
 
-  router.get("/decisions/{owner}/{dseq}", [&provider, &decisions, &clock](const ledger::HttpRequest& request) {
+  router.get("/decisions/{owner}/{dseq}", up([&provider, &decisions, &clock](const ledger::HttpRequest& request) {
     std::int64_t dseq = 0;
     if (!parse_i64(request.param("dseq"), dseq) || dseq < 0)
       return ledger::HttpResponse::error(400, "dseq: expected a number", "invalid");
@@ -288,7 +297,7 @@ ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions,
     for (const OrderDecision& d : *all)
       if (d.provider == provider.address()) mine.push_back(d);
     return ledger::HttpResponse::json(200, nlohmann::json::parse(decision_to_json(mine)));
-  });
+  }));
   return router;
 }
 

@@ -18,6 +18,7 @@
 // x-akt-pubkey, x-akt-timestamp, x-akt-signature). A missing, malformed, stale (more than
 // a minute off) or invalid signature is 401; a valid one by another account is 403.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -57,8 +58,10 @@ struct AuthResult {
 AuthResult authenticate(const ledger::HttpRequest& request, std::string_view expected_owner,
                         std::int64_t now_ms);
 
-// The routes above for one provider. `clock` checks request freshness.
-ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions,
-                                   const ledger::Clock& clock);
+// The routes above for one provider. `clock` checks request freshness. While `is_down`
+// says so (`akt sim fault NAME down`), every route but /status answers as an unreachable
+// provider would, as the embedded shape does.
+ledger::HttpRouter provider_router(Provider& provider, DecisionStore& decisions, const ledger::Clock& clock,
+                                   std::function<bool()> is_down = {});
 
 } // namespace akt::sim

@@ -119,4 +119,12 @@ done
 "$AKT" deployment explain 9 >"$AKT_HOME/explain9.txt" || fail "explain 9"
 grep -q "declined by akash1[a-z0-9]*: offline: provider does not answer at http://127.0.0.1:1" "$AKT_HOME/explain9.txt" ||
   fail "explain does not name the silent provider: $(cat "$AKT_HOME/explain9.txt")"
+
+# `akt sim fault` works beside `akt sim serve`: the provider taken down answers as offline.
+"$AKT" sim fault westcoast-cpu down >/dev/null || fail "sim fault against a served ledger"
+"$AKT" deployment create "$AKT_HOME/mars.yaml" --dseq 10 >/dev/null || fail "deployment create 10"
+"$AKT" deployment explain 10 >"$AKT_HOME/explain10.txt" || fail "explain 10"
+grep -q "offline: provider westcoast-cpu is offline (\`akt sim fault westcoast-cpu up\` brings it back)" "$AKT_HOME/explain10.txt" ||
+  fail "explain does not say westcoast-cpu is down: $(cat "$AKT_HOME/explain10.txt")"
+"$AKT" sim fault westcoast-cpu up >/dev/null || fail "sim fault up"
 echo ok

@@ -297,3 +297,28 @@ TEST_CASE("sim provider API: unsigned and wrongly signed requests are refused") 
   ledger::HttpResponse owner_response = request(&f.tenant);
   CHECK(owner_response.status == 200);
 }
+
+TEST_CASE("sim provider API: a provider taken down answers only /status, as an unreachable provider") {
+  Fixture f;
+  f.leased(1);
+  bool down = true;
+  ledger::HttpRouter router = sim::provider_router(*f.provider, f.decisions, f.clock, [&down] { return down; });
+  market::LeaseId id = f.lease_id(1);
+  ledger::HttpRequest lease_status;
+  lease_status.method = "GET";
+  lease_status.path = "/lease/" + id.owner + "/1/1/1/status";
+  ledger::HttpResponse refused = router.dispatch(lease_status);
+  CHECK(refused.status >= 500);
+  CHECK(refused.body.find("\"kind\":\"unreachable\"") != std::string::npos);
+  CHECK(refused.body.find("sim fault " + f.provider->name() + " up") != std::string::npos);
+  ledger::HttpRequest decisions;
+  decisions.method = "GET";
+  decisions.path = "/decisions/" + id.owner + "/1";
+  CHECK(router.dispatch(decisions).status >= 500);
+  ledger::HttpRequest status;
+  status.method = "GET";
+  status.path = "/status";
+  CHECK(router.dispatch(status).status == 200);
+  down = false;
+  CHECK(router.dispatch(lease_status).status == 401);  // up again: asks for the owner's signature
+}
