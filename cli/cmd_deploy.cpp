@@ -186,6 +186,13 @@ sim::DeployHooks deploy_hooks(SimSession& session, const ledger::PrivateKey& ten
   hooks.endpoint = [&session, &tenant](const market::Address& provider) {
     return provider_endpoint(session, provider, tenant);
   };
+  // In-process providers run their leases on this process's one engine: without it none
+  // of them could, so no lease is taken and no provider is tried in vain.
+  if (!session.served && !session.engine)
+    hooks.runtime_ready = [&session]() -> Status {
+      return make_error(ErrorKind::unreachable,
+                        "the simulated providers run leases on Docker, which does not answer: " + session.docker_error);
+    };
   hooks.decisions = [&session, &tenant](const std::string& owner, std::uint64_t dseq) {
     return collect_decisions(session, owner, dseq, &tenant);
   };
@@ -213,17 +220,18 @@ int run_deploy(Context& ctx, const DeployFlags& flags, const CLI::App& cmd) {
   if (!session) return report_error(session.error());
   Result<ledger::PrivateKey> tenant = tenant_key(ctx);
   if (!tenant) return report_error(tenant.error());
+  auto fail = [&ctx](const Error& error) {
+    if (ctx.json()) fmt::print("{}\n", failure_json(error).dump());
+    return report_error(error);
+  };
   if (!(*session)->served && !(*session)->market)
-    return report_error(make_error(ErrorKind::not_found, ((*session)->home / "sim.yaml").string() +
-                                                             ": no simulated providers; create them with `akt sim init`"));
+    return fail(make_error(ErrorKind::not_found, ((*session)->home / "sim.yaml").string() +
+                                                     ": no simulated providers; create them with `akt sim init`"));
   sim::DeployInput input{compiled.compiled->groups, sdl::manifest_json(compiled.compiled->manifest),
                          sdl::manifest_version(compiled.compiled->manifest), flags.sdl};
   sim::DeployHooks hooks = deploy_hooks(**session, *tenant, ctx.json());
   Result<sim::DeployOutcome> outcome = sim::deploy(*(*session)->ledger, *tenant, (*session)->clock, input, *options, hooks);
-  if (!outcome) {
-    if (ctx.json()) fmt::print("{}\n", failure_json(outcome.error()).dump());
-    return report_error(outcome.error());
-  }
+  if (!outcome) return fail(outcome.error());
   if (ctx.json()) fmt::print("{}\n", outcome_json(**session, *outcome).dump());
   else print_outcome(**session, *outcome);
   return k_exit_ok;

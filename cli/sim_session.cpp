@@ -111,8 +111,7 @@ Result<std::unique_ptr<sim::ProviderEndpoint>> provider_endpoint(SimSession& ses
     if (!p) return make_error(ErrorKind::not_found, "provider " + provider + " is not a simulated provider of sim.yaml");
     if (session.market->is_offline(*p)) return std::unique_ptr<sim::ProviderEndpoint>(new OfflineEndpoint(p->name()));
     if (!session.market->has_runtime())
-      return make_error(ErrorKind::unreachable, "cannot reach Docker: " + session.docker_error +
-                                                    " (start dockerd or set DOCKER_HOST)");
+      return make_error(ErrorKind::unreachable, session.docker_error);  // it says what to start or set
     return sim::make_local_endpoint(*p, session.market->decisions());
   }
   Result<market::Provider> info = session.ledger->provider(provider);

@@ -309,6 +309,8 @@ Result<DeployOutcome> deploy(ledger::Ledger& ledger, const ledger::PrivateKey& t
     outcome.leases.push_back(std::move(lo));
   }
   auto take = [&](const Chosen& chosen, NewLease& attempt) -> Status {
+    if (hooks.runtime_ready)
+      if (Status ready = hooks.runtime_ready(); !ready) return ready.error();
     LeaseOutcome& lo = outcome.leases[attempt.index];
     say(hooks, "group " + chosen.group_name + ": leasing " + chosen.bid.id.provider + " at " +
                    market::format_dec_coin(chosen.bid.price) + "/block (" + market::explain(chosen.bid, chosen.policy) + ")");

@@ -50,6 +50,9 @@ struct DeployHooks {
   // registered providers). The bid window ends early once this many answered every order.
   std::function<std::size_t()> responders;
   std::function<Result<std::unique_ptr<ProviderEndpoint>>(const market::Address& provider)> endpoint;
+  // Whether leases can run at all (embedded: the one Docker engine answers); checked before
+  // each lease is taken. Unset: always.
+  std::function<Status()> runtime_ready;
   // Every provider's decision on the deployment's orders.
   std::function<std::vector<OrderDecision>(const std::string& owner, std::uint64_t dseq)> decisions;
   // Resolves a provider name to its address ("" when unknown); addresses pass through.

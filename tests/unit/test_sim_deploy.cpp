@@ -3,6 +3,7 @@
 // another provider, and when none can, the error lists every provider tried.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ struct Market {
   runtime::docker::LeaseRuntime runtime{engine};
   sim::MemoryDecisionStore decisions;
   std::vector<std::unique_ptr<sim::Provider>> providers;
+  std::function<Status()> runtime_ready;  // unset: leases can run
 
   Market() {
     ledger = ledger::testing::fresh_ledger(dir.path, clock);
@@ -92,6 +94,7 @@ struct Market {
       return d ? *d : std::vector<sim::OrderDecision>{};
     };
     h.sleep = [this](std::chrono::milliseconds d) { clock.advance_ms(d.count()); };
+    h.runtime_ready = runtime_ready;
     return h;
   }
 
@@ -227,4 +230,20 @@ TEST_CASE("sim deploy: when the selected provider does not bid, the others' bids
                 message);
   CHECK(message.find("away: denom") != std::string::npos);
   CHECK(message.find("excluded: excluded") == std::string::npos);
+}
+
+TEST_CASE("sim deploy: when leases cannot run at all, no lease is taken and no provider is tried") {
+  Market m;
+  m.add("steady", "1", 0.0);
+  m.add("other", "2", 0.0);
+  m.runtime_ready = [] { return Status(make_error(ErrorKind::unreachable, "Docker does not answer")); };
+  Result<sim::DeployOutcome> outcome = m.deploy({});
+  REQUIRE_FALSE(outcome);
+  CHECK(outcome.error().kind == ErrorKind::unreachable);
+  CHECK(outcome.error().message.find("Docker does not answer") != std::string::npos);
+  CHECK(outcome.error().message.find("tried") == std::string::npos);
+  Result<market::State> state = m.ledger->snapshot();
+  REQUIRE(state);
+  CHECK(state->leases.empty());
+  CHECK(m.deployment_state() == market::DeploymentState::closed);
 }
