@@ -74,22 +74,33 @@ Result<std::unique_ptr<Marketplace>> Marketplace::open(ledger::Ledger& ledger, M
   return market;
 }
 
-bool Marketplace::is_offline(const Provider& provider) const {
-  Result<std::set<std::string>> offline = m_faults.offline();
-  return offline && (offline->count(provider.name()) || offline->count(provider.address()));
+namespace {
+
+// Whether the fault switches (names or addresses taken down) include the provider.
+bool marked_down(const Result<std::set<std::string>>& down, const Provider& provider) {
+  return down && (down->count(provider.name()) || down->count(provider.address()));
+}
+
+} // namespace
+
+bool Marketplace::is_offline(const Provider& provider) const { return marked_down(m_faults.offline(), provider); }
+
+void Marketplace::remember(const Provider& provider, const Result<RoundReport>& report) {
+  if (report && report->offline) m_offline_last_round.insert(&provider);
+  else m_offline_last_round.erase(&provider);
 }
 
 Result<RoundReport> Marketplace::round(Provider& provider) {
   Result<RoundReport> report = provider.round(is_offline(provider));
-  if (report && report->offline) m_offline_last_round.insert(&provider);
-  else m_offline_last_round.erase(&provider);
+  remember(provider, report);
   return report;
 }
 
 std::size_t Marketplace::answering() const {
+  Result<std::set<std::string>> down = m_faults.offline();  // read once, not once per provider
   std::size_t out = 0;
   for (const std::unique_ptr<Provider>& p : m_providers)
-    if (p->config().online && !is_offline(*p) && !m_offline_last_round.count(p.get())) ++out;
+    if (p->config().online && !marked_down(down, *p) && !m_offline_last_round.count(p.get())) ++out;
   return out;
 }
 
@@ -100,8 +111,7 @@ std::vector<std::pair<std::string, Result<RoundReport>>> Marketplace::round() {
   std::vector<std::pair<std::string, Result<RoundReport>>> out;
   for (const std::unique_ptr<Provider>& provider : m_providers) {
     Result<RoundReport> report = provider->round(is_offline(*provider), market ? &*market : nullptr);
-    if (report && report->offline) m_offline_last_round.insert(provider.get());
-    else m_offline_last_round.erase(provider.get());
+    remember(*provider, report);
     out.emplace_back(provider->name(), std::move(report));
   }
   return out;

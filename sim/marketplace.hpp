@@ -62,6 +62,8 @@ public:
 
 private:
   Marketplace(ledger::Ledger& ledger, NetworkConfig network, MarketplaceOptions options);
+  // Keeps whether the provider sat out its latest round, for answering().
+  void remember(const Provider& provider, const Result<RoundReport>& report);
   ledger::Ledger& m_ledger;
   NetworkConfig m_network;
   MarketplaceOptions m_options;
