@@ -41,21 +41,24 @@ small_sdl "$home/one.yaml"
 bids=$("$AKT" -o json bids list --from tenant --dseq 7 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$bids" -ge 1 ] || fail "no bids listed right after deployment create"
 
+# show_refuses WHAT: `akt sim show` exits 2; its message is left in $err.
+show_refuses() {
+  local rc
+  set +e
+  err=$("$AKT" sim show 2>&1 >/dev/null); rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || fail "$1 exit $rc, want 2"
+}
+
 # A host URI the network would refuse is refused in sim.yaml, where it is written.
 cp "$home/sim.yaml" "$home/sim.yaml.good"
 sed -i '0,/^    host_uri: .*/s//    host_uri: 127.0.0.1:8443/' "$home/sim.yaml"
-set +e
-err=$("$AKT" sim show 2>&1 >/dev/null); rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "bad host_uri exit $rc, want 2"
+show_refuses "bad host_uri"
 case "$err" in *"providers[0].host_uri"*"is not a host URI"*) ;; *) fail "host_uri message: $err" ;; esac
 cp "$home/sim.yaml.good" "$home/sim.yaml"
 
 # A typo in the file is refused with its position.
 sed -i 's/^    host_uri:/    host_url:/' "$home/sim.yaml"
-set +e
-err=$("$AKT" sim show 2>&1 >/dev/null); rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "typo exit $rc, want 2"
+show_refuses "typo"
 case "$err" in *"sim.yaml:"*":5: providers[0].host_url: unknown key"*) ;; *) fail "typo message: $err" ;; esac
 echo ok
